@@ -1,0 +1,11 @@
+"""Data model, stage interfaces and the name registry."""
+
+from roadtrack.core.detections import Detections
+from roadtrack.core.interfaces import Associator, Detector, Embedder, EventClassifier, Matches, MotionModel, Tracker
+from roadtrack.core.registry import available, build, register
+from roadtrack.core.tracks import Tracks, TrackState, Tube
+
+__all__ = [
+    "Associator", "Detections", "Detector", "Embedder", "EventClassifier", "Matches", "MotionModel",
+    "Tracker", "Tracks", "TrackState", "Tube", "available", "build", "register",
+]

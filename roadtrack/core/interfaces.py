@@ -1,0 +1,114 @@
+"""The stage interfaces. Each is small; implementations register by name (`roadtrack.core.registry`)."""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from typing import Sequence
+
+import numpy as np
+
+from roadtrack.core.detections import Detections
+from roadtrack.core.tracks import Tracks, Tube
+
+
+class Detector(abc.ABC):
+    """Turns frames into `Detections`.
+
+    Attributes:
+        class_names: class id -> name for the ids this detector emits.
+    """
+
+    class_names: dict[int, str] = {}
+
+    @abc.abstractmethod
+    def detect(self, frames: Sequence[np.ndarray | None], frame_ids: Sequence[int] | None = None) -> list[Detections]:
+        """Detect objects in a batch of frames.
+
+        Args:
+            frames: BGR uint8 images of shape (H, W, 3). Detectors that do not look at pixels
+                (precomputed detections) accept None.
+            frame_ids: 1-based frame numbers of ``frames``; detectors that read detections from a file need them.
+
+        Returns:
+            One `Detections` per frame, boxes in the frame's pixel coordinates.
+        """
+
+    def reset(self) -> None:
+        """Forget per-video state. Most detectors have none."""
+
+
+class Embedder(abc.ABC):
+    """Appearance features for the detections of one frame."""
+
+    @abc.abstractmethod
+    def embed(self, frame: np.ndarray, detections: Detections) -> np.ndarray:
+        """Return (N, D) float32 L2-normalised embeddings, one per detection."""
+
+
+class MotionModel(abc.ABC):
+    """A Kalman-style motion model over all tracks at once (state is a table of arrays).
+
+    Measurements ``z`` are (N, 4) xyxy boxes; each model converts them to its own measurement space.
+    """
+
+    @abc.abstractmethod
+    def initiate(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 4) boxes -> mean (N, S), covariance (N, S, S)."""
+
+    @abc.abstractmethod
+    def predict(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Advance every track one frame."""
+
+    @abc.abstractmethod
+    def update(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Correct rows of ``mean``/``cov`` with their matched (N, 4) xyxy boxes."""
+
+    @abc.abstractmethod
+    def to_xyxy(self, mean: np.ndarray) -> np.ndarray:
+        """(N, S) state -> (N, 4) xyxy boxes."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Matches:
+    """Result of an assignment between T tracks (rows) and D detections (columns).
+
+    Attributes:
+        rows: (M,) int64 matched track indices.
+        cols: (M,) int64 matched detection indices, ``cols[k]`` pairs with ``rows[k]``.
+        unmatched_rows: (T - M,) int64 track indices.
+        unmatched_cols: (D - M,) int64 detection indices.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    unmatched_rows: np.ndarray
+    unmatched_cols: np.ndarray
+
+
+class Associator(abc.ABC):
+    """Matches predicted track boxes to detections."""
+
+    @abc.abstractmethod
+    def associate(self, track_xyxy: np.ndarray, track_class_ids: np.ndarray, detections: Detections) -> Matches:
+        """Match (T, 4) predicted boxes with classes (T,) to the frame's detections."""
+
+
+class Tracker(abc.ABC):
+    """Turns per-frame detections into tracks with persistent ids."""
+
+    @abc.abstractmethod
+    def update(self, detections: Detections, frame: np.ndarray | None = None) -> Tracks:
+        """Advance one frame. ``frame`` is needed only by trackers that look at pixels."""
+
+    @abc.abstractmethod
+    def reset(self) -> None:
+        """Return to the state of a newly built tracker (ids start again at 1)."""
+
+
+class EventClassifier(abc.ABC):
+    """Labels agent tubes with per-frame event scores (action, location, ...)."""
+
+    @abc.abstractmethod
+    def classify(self, tubes: Sequence[Tube], video: object | None = None) -> list[Tube]:
+        """Return the tubes with ``labels`` filled in."""
