@@ -1,0 +1,5 @@
+import sys
+
+from roadtrack.cli import main
+
+sys.exit(main())

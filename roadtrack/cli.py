@@ -1,0 +1,173 @@
+"""Command line: ``roadtrack track SOURCE ...`` and ``roadtrack list``.
+
+Errors in the input (missing files, unreadable video, bad weights, bad options) print one line
+``roadtrack: error: ...`` and exit with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import yaml
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _option(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key, value = text.split("=", 1)
+    return key.replace("-", "_"), yaml.safe_load(value)
+
+
+def _classes(text: str) -> list[int | str]:
+    return [int(c) if c.strip().lstrip("-").isdigit() else c.strip() for c in text.split(",") if c.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from roadtrack import __version__
+
+    parser = _Parser(prog="roadtrack", description="Multi-object tracking and road-event detection for road-scene video.")
+    parser.add_argument("--version", action="version", version=f"roadtrack {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    track = sub.add_parser(
+        "track",
+        help="detect and track objects in a video, image folder or MOTChallenge sequence",
+        description="Detect and track objects; writes OUT/tracks.txt (MOTChallenge) and optionally more.",
+    )
+    track.add_argument("source", help="video file, image folder, or MOTChallenge sequence folder (with seqinfo.ini)")
+    track.add_argument("--detector", default=None,
+                       help="registered detector name (see 'roadtrack list'); default: yolo-openvino, or precomputed "
+                            "when --detections is given")
+    track.add_argument("--weights", help="local detector weights: a .pt/.onnx file or an *_openvino_model folder")
+    track.add_argument("--detections", help="precomputed detections (MOTChallenge det.txt) for --detector precomputed; "
+                                            "default: the sequence's det/det.txt")
+    track.add_argument("--conf", type=float, default=None, help="detector confidence threshold (detector default: 0.25)")
+    track.add_argument("--classes", type=_classes, default=None,
+                       help="comma-separated class ids or names to keep, e.g. 'person,car' (default: all)")
+    track.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N (default: auto)")
+    track.add_argument("--detector-opt", type=_option, action="append", default=[], metavar="KEY=VALUE",
+                       help="extra detector option (repeatable)")
+    track.add_argument("--tracker", default=None, help="registered tracker preset (default: sort)")
+    track.add_argument("--tracker-opt", type=_option, action="append", default=[], metavar="KEY=VALUE",
+                       help="override a tracker parameter, e.g. max_age=30 (repeatable)")
+    track.add_argument("--config", help="YAML pipeline config; command-line flags override it")
+    track.add_argument("--out", default="runs/track", help="output folder (default: runs/track)")
+    track.add_argument("--format", dest="formats", action="append", choices=["mot", "kitti"],
+                       help="track file format, repeatable (default: mot)")
+    track.add_argument("--save-video", action="store_true", help="also write OUT/annotated.mp4 with boxes, ids, classes and trails")
+    track.add_argument("--batch", type=int, default=1, help="frames per detector call (default: 1)")
+    track.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    track.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    sub.add_parser("list", help="list the registered detectors, trackers and other stages",
+                   description="List registered implementations by stage.")
+    return parser
+
+
+def _spec(value: Any) -> dict:
+    """A stage spec from a config value: None, a registered name, or a mapping with 'name'."""
+    if value is None:
+        return {}
+    return {"name": value} if isinstance(value, str) else dict(value)
+
+
+def _chosen(spec: dict, name: str | None, default: str) -> dict:
+    """Keep the config's options only when the command line picks the same implementation."""
+    if name is not None and name != spec.get("name"):
+        spec = {"name": name}
+    spec.setdefault("name", default)
+    return spec
+
+
+def _stages_from_args(args: argparse.Namespace, source: Path, config: dict) -> dict:
+    detector = _chosen(_spec(config.get("detector")), args.detector,
+                       "precomputed" if args.detections else "yolo-openvino")
+    if detector["name"] == "precomputed":
+        default_dets = source / "det" / "det.txt" if source.is_dir() else None
+        path = args.detections or detector.get("path") or (default_dets if default_dets and default_dets.is_file() else None)
+        if path is None:
+            raise ValueError("--detector precomputed needs --detections PATH (or a MOTChallenge sequence with det/det.txt)")
+        detector["path"] = path
+        if args.conf is not None:
+            detector["min_score"] = args.conf
+    else:
+        if args.weights:
+            detector["weights"] = args.weights
+        if "weights" not in detector:
+            raise ValueError(f"detector {detector['name']!r} needs --weights PATH (local weights; nothing is downloaded)")
+        for key, value in (("conf", args.conf), ("classes", args.classes), ("device", args.device)):
+            if value is not None:
+                detector[key] = value
+    detector.update(dict(args.detector_opt))
+    tracker = _chosen(_spec(config.get("tracker")), args.tracker, "sort")
+    tracker.update(dict(args.tracker_opt))
+    return {**config, "detector": detector, "tracker": tracker}
+
+
+def _cmd_track(args: argparse.Namespace) -> int:
+    from roadtrack.config import load_config
+    from roadtrack.pipeline import Pipeline
+
+    source = Path(args.source)
+    if not source.exists():
+        raise FileNotFoundError(f"source not found: {source}")
+    if args.batch < 1 or (args.max_frames is not None and args.max_frames < 1):
+        raise ValueError("--batch and --max-frames must be at least 1")
+    config = load_config(args.config) if args.config else {}
+    stages = _stages_from_args(args, source, config)
+    pipeline = Pipeline.from_config(stages)
+    pipeline.batch_size = args.batch
+    out = Path(args.out)
+    result = pipeline.run(source, out_dir=out, formats=args.formats or ["mot"], save_video=args.save_video,
+                          keep_tracks=False, progress=not args.no_progress, max_frames=args.max_frames)
+    run_info = {"source": str(source), "config": _jsonable(stages), "frames": result.frames,
+                "tracks": len(result.tubes), "seconds_per_stage": result.timings,
+                "outputs": {k: str(v) for k, v in result.outputs.items()}}
+    (out / "run.json").write_text(json.dumps(run_info, indent=2) + "\n")
+    print(result.summary())
+    for kind, path in result.outputs.items():
+        print(f"wrote {kind}: {path}")
+    return 0
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    import roadtrack.pipeline  # noqa: F401  (registers every stage)
+    from roadtrack.core.registry import KINDS, available
+
+    for kind in KINDS:
+        print(f"{kind}: {', '.join(available(kind)) or '-'}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = {"track": _cmd_track, "list": _cmd_list}[args.command]
+    try:
+        return command(args)
+    except KeyboardInterrupt:
+        print("roadtrack: interrupted; partial outputs were kept as *.partial", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (FileNotFoundError, ValueError, RuntimeError, OSError, TypeError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"roadtrack: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""`Pipeline`: frames -> Detector -> (Embedder) -> Tracker -> tubes -> (EventClassifier), streaming.
+
+Example:
+    >>> from roadtrack import Pipeline
+    >>> pipe = Pipeline.from_config({"detector": {"name": "yolo-openvino", "weights": "yolov8n_openvino_model"},
+    ...                              "tracker": "sort"})                                  # doctest: +SKIP
+    >>> result = pipe.run("video.mp4", out_dir="runs/video", save_video=True)          # doctest: +SKIP
+    >>> result.summary()                                                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+import numpy as np
+
+import roadtrack.detectors  # noqa: F401  (registers detectors)
+import roadtrack.trackers  # noqa: F401  (registers trackers)
+from roadtrack.config import build_stage, load_config
+from roadtrack.core import Detections, Detector, Embedder, EventClassifier, Tracker, Tracks, Tube
+from roadtrack.events import TubeBuilder
+from roadtrack.io import AnnotatedVideoWriter, Frame, KittiWriter, MotWriter, open_source
+
+OUTPUT_FORMATS = {"mot": "tracks.txt", "kitti": "tracks_kitti.txt"}
+VIDEO_NAME = "annotated.mp4"
+
+
+@dataclasses.dataclass(frozen=True)
+class FrameResult:
+    """One processed frame."""
+
+    index: int
+    image: np.ndarray | None
+    detections: Detections
+    tracks: Tracks
+
+
+@dataclasses.dataclass
+class Result:
+    """What `Pipeline.run` returns.
+
+    Attributes:
+        tracks: per-frame tracker output as ``(frame, Tracks)`` (empty if ``keep_tracks=False``).
+        tubes: one `Tube` per track id.
+        events: tubes labelled by the event classifier (empty without one).
+        timings: total seconds per stage (``read``, ``detect``, ``embed``, ``track``, ``write``, ``events``).
+        frames: number of frames processed.
+        outputs: paths written, by kind (``mot``, ``kitti``, ``video``).
+    """
+
+    tracks: list[tuple[int, Tracks]]
+    tubes: list[Tube]
+    events: list[Tube]
+    timings: dict[str, float]
+    frames: int
+    outputs: dict[str, Path]
+
+    def stage_fps(self) -> dict[str, float]:
+        """Frames per second each stage alone would sustain."""
+        return {k: (self.frames / v if v > 0 else float("inf")) for k, v in self.timings.items()}
+
+    def summary(self) -> str:
+        total = sum(self.timings.values())
+        parts = [f"{k} {1000 * v / max(self.frames, 1):.1f} ms" for k, v in self.timings.items() if v > 0]
+        fps = self.frames / total if total > 0 else float("inf")
+        return f"{self.frames} frames, {len(self.tubes)} tracks, {fps:.1f} frames/s ({', '.join(parts)} per frame)"
+
+
+class Pipeline:
+    """Tracking-by-detection over a video, image folder, MOTChallenge sequence or iterable of frames.
+
+    Args:
+        detector: any `Detector`.
+        tracker: any `Tracker`.
+        embedder: optional `Embedder`; its features are attached to the detections before tracking.
+        event_classifier: optional `EventClassifier` applied to the tubes at the end of a run.
+        batch_size: frames per detector call.
+    """
+
+    def __init__(
+        self,
+        detector: Detector,
+        tracker: Tracker,
+        embedder: Embedder | None = None,
+        event_classifier: EventClassifier | None = None,
+        batch_size: int = 1,
+    ) -> None:
+        if not isinstance(detector, Detector):
+            raise TypeError(f"detector must be a roadtrack Detector, got {type(detector).__name__}")
+        if not isinstance(tracker, Tracker):
+            raise TypeError(f"tracker must be a roadtrack Tracker, got {type(tracker).__name__}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.detector, self.tracker, self.embedder = detector, tracker, embedder
+        self.event_classifier, self.batch_size = event_classifier, batch_size
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | str | Path, **overrides: Any) -> "Pipeline":
+        """Build from a mapping or YAML file naming registered implementations (see `roadtrack.config`)."""
+        cfg = load_config(config)
+        cfg.update(overrides)
+        if cfg.get("detector") is None or cfg.get("tracker") is None:
+            raise ValueError("a pipeline config needs at least 'detector' and 'tracker'")
+        return cls(**{stage: build_stage(stage, spec) for stage, spec in cfg.items()})
+
+    def stream(self, source: Any, max_frames: int | None = None, timings: dict[str, float] | None = None) -> Iterator[FrameResult]:
+        """Yield a `FrameResult` per frame; frames are not kept, so memory stays flat on long videos."""
+        timings = defaultdict(float) if timings is None else timings
+        frames = open_source(source, max_frames=max_frames)
+        self.tracker.reset()
+        self.detector.reset()
+        for batch in _batched(frames, self.batch_size, timings):
+            t0 = time.perf_counter()
+            detections = self.detector.detect([f.image for f in batch], [f.index for f in batch])
+            timings["detect"] += time.perf_counter() - t0
+            for frame, dets in zip(batch, detections):
+                if self.embedder is not None and frame.image is not None and len(dets):
+                    t0 = time.perf_counter()
+                    dets = dets.with_features(self.embedder.embed(frame.image, dets))
+                    timings["embed"] += time.perf_counter() - t0
+                t0 = time.perf_counter()
+                tracks = self.tracker.update(dets, frame.image)
+                timings["track"] += time.perf_counter() - t0
+                yield FrameResult(frame.index, frame.image, dets, tracks)
+
+    def run(
+        self,
+        source: Any,
+        out_dir: str | Path | None = None,
+        formats: Sequence[str] = ("mot",),
+        save_video: bool = False,
+        keep_tracks: bool = True,
+        progress: bool = False,
+        max_frames: int | None = None,
+    ) -> Result:
+        """Process a whole source, optionally writing outputs into ``out_dir`` as it goes.
+
+        Outputs (atomic: a run that fails or is interrupted leaves ``*.partial`` files, never truncated results):
+        ``tracks.txt`` (MOTChallenge), ``tracks_kitti.txt`` (KITTI tracking) and ``annotated.mp4``.
+        """
+        unknown = sorted(set(formats) - set(OUTPUT_FORMATS))
+        if unknown:
+            raise ValueError(f"unknown output format(s) {', '.join(unknown)}; choose from {', '.join(OUTPUT_FORMATS)}")
+        if save_video and out_dir is None:
+            raise ValueError("save_video needs out_dir")
+        source = open_source(source, max_frames=max_frames)
+        timings: dict[str, float] = defaultdict(float)
+        tubes, kept, outputs, count = TubeBuilder(), [], {}, 0
+        names = getattr(self.detector, "class_names", {}) or {}
+        with contextlib.ExitStack() as stack:
+            writers = []
+            if out_dir is not None:
+                out = Path(out_dir)
+                out.mkdir(parents=True, exist_ok=True)
+                for fmt in formats:
+                    outputs[fmt] = out / OUTPUT_FORMATS[fmt]
+                    writer = MotWriter(outputs[fmt]) if fmt == "mot" else KittiWriter(outputs[fmt], names)
+                    writers.append(stack.enter_context(writer))
+            video = None
+            bar = _progress_bar(source, progress)
+            stack.callback(bar.close)
+            for item in self.stream(source, timings=timings):
+                t0 = time.perf_counter()
+                for writer in writers:
+                    writer.write(item.index, item.tracks)
+                if save_video and item.image is not None:
+                    if video is None:
+                        outputs["video"] = Path(out_dir) / VIDEO_NAME
+                        h, w = item.image.shape[:2]
+                        video = stack.enter_context(AnnotatedVideoWriter(outputs["video"], source.fps or 25.0, (w, h), names))
+                    video.write(item.image, item.tracks)
+                tubes.add(item.index, item.tracks)
+                if keep_tracks:
+                    kept.append((item.index, item.tracks))
+                timings["write"] += time.perf_counter() - t0
+                count += 1
+                bar.update(1)
+        if count == 0:
+            raise ValueError(f"source {source.name!r} yielded no frames")
+        built = tubes.build()
+        events: list[Tube] = []
+        if self.event_classifier is not None:
+            t0 = time.perf_counter()
+            events = self.event_classifier.classify(built, source)
+            timings["events"] += time.perf_counter() - t0
+        return Result(kept, built, events, dict(timings), count, outputs)
+
+
+def _batched(frames: Any, size: int, timings: dict[str, float]) -> Iterator[list[Frame]]:
+    batch: list[Frame] = []
+    iterator = iter(frames)
+    while True:
+        t0 = time.perf_counter()
+        frame = next(iterator, None)
+        timings["read"] += time.perf_counter() - t0
+        if frame is None:
+            break
+        batch.append(frame)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(source: Any, enabled: bool) -> Any:
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=source.length, unit="frame", desc=source.name, dynamic_ncols=True)
