@@ -20,6 +20,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 import roadtrack.detectors  # noqa: F401  (registers detectors)
+import roadtrack.reid  # noqa: F401  (registers embedders)
 import roadtrack.trackers  # noqa: F401  (registers trackers)
 from roadtrack.config import build_stage, load_config
 from roadtrack.core import Detections, Detector, Embedder, EventClassifier, Tracker, Tracks, Tube

@@ -1,0 +1,202 @@
+"""Native YOLOv8 detector for Ultralytics-exported OpenVINO models: needs only openvino, numpy and OpenCV.
+
+It reproduces ``YOLO(folder).predict`` for static-shape exports: the same letterbox, the same decoding of the
+(B, 4 + nc, anchors) head output and the same class-wise NMS, so boxes agree with Ultralytics to float rounding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import yaml
+
+from roadtrack.core.detections import Detections
+from roadtrack.core.device import openvino_device
+from roadtrack.core.interfaces import Detector
+from roadtrack.core.registry import register
+from roadtrack.detectors import postprocess as pp
+
+
+def find_openvino_xml(weights: str | Path) -> Path:
+    """Locate the IR ``.xml`` of an ``*_openvino_model`` folder (or accept the ``.xml`` itself).
+
+    Raises:
+        FileNotFoundError: when ``weights`` does not exist.
+        ValueError: when it is not an IR model (no or several ``.xml`` files, missing ``.bin``).
+    """
+    path = Path(weights)
+    if not path.exists():
+        raise FileNotFoundError(f"weights not found: {path}")
+    if path.is_dir():
+        xmls = sorted(path.glob("*.xml"))
+        if len(xmls) != 1:
+            found = "no .xml file" if not xmls else f"several .xml files ({', '.join(x.name for x in xmls)})"
+            raise ValueError(f"cannot load weights {path}: expected one OpenVINO .xml model in the folder, found {found}")
+        path = xmls[0]
+    elif path.suffix.lower() != ".xml":
+        raise ValueError(f"cannot load weights {path}: expected an *_openvino_model folder or its .xml file")
+    if not path.with_suffix(".bin").is_file():
+        raise ValueError(f"cannot load weights {path}: the weights file {path.with_suffix('.bin').name} is missing")
+    return path
+
+
+def _read_metadata(xml: Path) -> dict:
+    meta_path = xml.parent / "metadata.yaml"
+    if not meta_path.is_file():
+        return {}
+    try:
+        meta = yaml.safe_load(meta_path.read_text())
+    except yaml.YAMLError as exc:
+        raise ValueError(f"cannot load weights {xml.parent}: unreadable metadata.yaml: {exc}") from exc
+    return meta if isinstance(meta, dict) else {}
+
+
+@register("detector", "yolo-openvino")
+class YoloOpenVINODetector(Detector):
+    """YOLOv8-style detector running an Ultralytics OpenVINO export directly on OpenVINO.
+
+    Args:
+        weights: the ``*_openvino_model`` folder written by ``yolo export format=openvino`` (or its ``.xml``).
+            ``metadata.yaml`` beside the model supplies the input size and class names.
+        conf: keep boxes whose best class score is above this, in [0, 1].
+        classes: None for all classes, or class ids and/or names (e.g. ``["person", 2]``).
+        iou: NMS IoU threshold in [0, 1]; boxes of different classes never suppress each other.
+        device: ``"auto"``, ``"cpu"`` or ``"cuda[:N]"`` (the OpenVINO GPU plugin, i.e. an Intel GPU).
+        max_det: at most this many boxes per frame, highest scores first.
+
+    Attributes:
+        class_names: class id -> name from the export's metadata.
+        input_hw: (height, width) of the network input, pixels.
+
+    Example:
+        >>> det = YoloOpenVINODetector("models/yolov8n_int8_openvino_model", classes=["person"])  # doctest: +SKIP
+        >>> det.detect([frame])[0].xyxy.shape  # doctest: +SKIP
+        (6, 4)
+    """
+
+    def __init__(
+        self,
+        weights: str | Path,
+        conf: float = 0.25,
+        classes: Sequence[int | str] | None = None,
+        iou: float = 0.7,
+        device: str = "auto",
+        max_det: int = 300,
+    ) -> None:
+        if not 0.0 <= conf <= 1.0 or not 0.0 <= iou <= 1.0:
+            raise ValueError(f"conf and iou must lie in [0, 1], got conf={conf}, iou={iou}")
+        if int(max_det) < 1:
+            raise ValueError(f"max_det must be at least 1, got {max_det}")
+        ov_name = openvino_device(device)  # validates the spelling before any file is read
+        xml = find_openvino_xml(weights)
+        meta = _read_metadata(xml)
+        if meta.get("task", "detect") != "detect":
+            raise ValueError(f"cannot load weights {weights}: a {meta['task']!r} model, not a detection model")
+        if meta.get("end2end") or (meta.get("args") or {}).get("nms"):
+            raise ValueError(f"cannot load weights {weights}: exports with built-in NMS are not supported")
+
+        import openvino as ov  # optional dependency: imported only when this detector is built
+
+        core = ov.Core()
+        try:
+            model = core.read_model(str(xml))
+        except Exception as exc:  # OpenVINO raises RuntimeError subclasses with the parser's message
+            raise ValueError(f"cannot load weights {weights}: {exc}") from exc
+        if len(model.inputs) != 1 or model.input(0).get_partial_shape().rank.get_length() != 4:
+            raise ValueError(f"cannot load weights {weights}: expected one (B, 3, H, W) input")
+        shape = model.input(0).get_partial_shape()
+        self.input_hw = self._input_size(meta, shape, weights)
+        if shape[2].is_dynamic or shape[3].is_dynamic:
+            # Dynamic exports are run at the metadata size, i.e. always a full square letterbox.
+            model.reshape(ov.PartialShape([shape[0], 3, *self.input_hw]))
+        # None = any batch size; an int = the export's fixed batch, filled up with blank images.
+        self._batch = None if shape[0].is_dynamic else shape[0].get_length()
+
+        out_shape = model.output(0).get_partial_shape()
+        if out_shape.rank.get_length() != 3 or out_shape[1].is_dynamic:
+            raise ValueError(f"cannot load weights {weights}: expected a (B, 4 + classes, anchors) output, got {out_shape}")
+        self._nc = out_shape[1].get_length() - 4
+        names = meta.get("names") or {i: f"class{i}" for i in range(self._nc)}
+        self.class_names = {int(k): str(v) for k, v in names.items()}
+        if len(self.class_names) != self._nc:
+            raise ValueError(f"cannot load weights {weights}: {len(self.class_names)} class names for {self._nc} outputs")
+
+        self.conf, self.iou, self.max_det = float(conf), float(iou), int(max_det)
+        self.classes = pp.resolve_classes(classes, self.class_names)
+        self.device = self._pick_device(ov_name, core.available_devices, device)
+        # LATENCY runs one inference at a time on all cores: right for frame-by-frame tracking on small CPUs.
+        config = {"PERFORMANCE_HINT": "LATENCY"}
+        try:
+            self._compiled = core.compile_model(model, self.device, config)
+        except Exception as exc:
+            raise ValueError(f"cannot load weights {weights}: {exc}") from exc
+        self._request = self._compiled.create_infer_request()
+
+    @staticmethod
+    def _input_size(meta: dict, shape, weights) -> tuple[int, int]:
+        imgsz = meta.get("imgsz")
+        if imgsz is not None:
+            hw = (imgsz, imgsz) if isinstance(imgsz, int) else tuple(imgsz)
+            return int(hw[0]), int(hw[-1])
+        if shape[2].is_static and shape[3].is_static:
+            return shape[2].get_length(), shape[3].get_length()
+        raise ValueError(f"cannot load weights {weights}: dynamic input size and no imgsz in metadata.yaml")
+
+    @staticmethod
+    def _pick_device(ov_name: str, available: list[str], requested: str) -> str:
+        if ov_name == "AUTO" and available == ["CPU"]:
+            return "CPU"  # so the CPU plugin, not AUTO's selection logic, gets the config
+        if ov_name == "GPU" and not any(d.startswith("GPU") for d in available):
+            raise ValueError(f"device {requested!r}: OpenVINO sees no GPU (available: {', '.join(available)})")
+        return ov_name
+
+    def detect(self, frames: Sequence[np.ndarray], frame_ids: Sequence[int] | None = None) -> list[Detections]:
+        """Detect objects in BGR frames.
+
+        Args:
+            frames: (H, W, 3) uint8 BGR images; sizes may differ.
+            frame_ids: unused (accepted for the `Detector` interface); must match ``frames`` in length.
+
+        Returns:
+            One `Detections` per frame: xyxy in frame pixels (float64), scores in [0, 1], class ids of the model.
+        """
+        frames = pp.check_frames(frames, frame_ids)
+        if not frames:
+            return []
+        boxed = [pp.letterbox(f, self.input_hw) for f in frames]
+        images = np.stack([img for img, _ in boxed])
+        # BGR -> RGB, HWC -> CHW, 0-255 -> 0-1: what the network was trained on.
+        blob = np.ascontiguousarray(images[..., ::-1].transpose(0, 3, 1, 2)).astype(np.float32) / np.float32(255)
+        raw = self._infer(blob)
+        return [self._decode(pred, geometry) for pred, (_, geometry) in zip(raw, boxed)]
+
+    def _infer(self, blob: np.ndarray) -> np.ndarray:
+        """(B, 3, H, W) float32 -> (B, 4 + nc, anchors) float32, in chunks of the export's fixed batch."""
+        step = self._batch or len(blob)
+        outputs = []
+        for start in range(0, len(blob), step):
+            chunk = blob[start:start + step]
+            n = len(chunk)
+            if n < step:
+                chunk = np.concatenate([chunk, np.zeros((step - n, *chunk.shape[1:]), np.float32)])
+            self._request.infer({0: chunk})
+            outputs.append(self._request.get_output_tensor(0).data[:n].copy())
+        return np.concatenate(outputs)
+
+    def _decode(self, pred: np.ndarray, geometry: pp.Letterbox) -> Detections:
+        """One image's (4 + nc, anchors) output -> `Detections` in frame pixels."""
+        class_scores = pred[4:4 + self._nc]
+        class_ids = class_scores.argmax(axis=0)
+        scores = class_scores.max(axis=0)
+        keep = scores > self.conf
+        if self.classes is not None:
+            keep &= np.isin(class_ids, self.classes)
+        if not keep.any():
+            return Detections.empty()
+        cx, cy, w, h = pred[:4, keep].astype(np.float64)
+        xyxy = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
+        scores, class_ids = scores[keep].astype(np.float64), class_ids[keep]
+        order = pp.nms(xyxy, scores, self.iou, class_ids)[: self.max_det]
+        return Detections(pp.to_frame(xyxy[order], geometry), scores[order], class_ids[order])

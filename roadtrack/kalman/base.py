@@ -1,0 +1,149 @@
+"""A batched linear Kalman filter: every operation runs over all N tracks at once.
+
+Variants choose the state layout (box <-> state conversion) and the noise model; the filter equations
+live here once. The measurement is always the first M components of the state (``H = [I 0]``) and the
+state is ``position`` followed by one velocity per position component, so ``F = [[I, I], [0, I]]``
+restricted to the components that have a velocity.
+"""
+
+from __future__ import annotations
+
+import abc
+
+import numpy as np
+
+from roadtrack.core import MotionModel
+
+# Chi-square 0.95 quantiles by degrees of freedom (scipy.stats.chi2.ppf(0.95, dof)), the usual gate
+# for squared Mahalanobis distances of a dof-dimensional measurement.
+CHI2INV95 = {
+    1: 3.841458820694124,
+    2: 5.991464547107979,
+    3: 7.814727903251179,
+    4: 9.487729036781154,
+    5: 11.070497693516351,
+    6: 12.591587243743977,
+    7: 14.067140449340169,
+    8: 15.50731305586545,
+    9: 16.918977604620448,
+}
+
+
+def gating_distance(mean: np.ndarray, cov: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Squared Mahalanobis distance of every measurement to every projected track distribution.
+
+    Args:
+        mean: (T, M) projected track means in measurement space.
+        cov: (T, M, M) projected covariances (innovation covariances ``H P H^T + R``), positive definite.
+        z: (D, M) measurements in the same space.
+
+    Returns:
+        (T, D) float64 squared distances ``(z - mean)^T cov^-1 (z - mean)``.
+    """
+    mean = np.asarray(mean, np.float64)
+    z = np.asarray(z, np.float64)
+    if mean.shape[0] == 0 or z.shape[0] == 0:
+        return np.zeros((mean.shape[0], z.shape[0]))
+    chol = np.linalg.cholesky(cov)  # (T, M, M) lower triangular
+    diff = np.swapaxes(z[None, :, :] - mean[:, None, :], 1, 2)  # (T, M, D)
+    # Solving L y = d gives |y|^2 = d^T (L L^T)^-1 d without forming an inverse.
+    y = np.linalg.solve(chol, diff)
+    return np.einsum("tmd,tmd->td", y, y)
+
+
+class LinearKalman(MotionModel, abc.ABC):
+    """Constant-velocity Kalman filter over a batch of tracks.
+
+    Subclasses set ``ndim_meas`` (M) and ``velocity_of`` (which measurement components get a velocity) and
+    implement the box conversions and the three noise functions. Means are (N, S), covariances (N, S, S)
+    with ``S = M + len(velocity_of)``.
+
+    The update uses the Joseph form ``P = (I - KH) P (I - KH)^T + K R K^T`` (as filterpy does), which keeps
+    ``P`` symmetric positive semi-definite under rounding; the gain comes from a batched solve with the
+    innovation covariance instead of its inverse.
+    """
+
+    ndim_meas: int
+    velocity_of: tuple[int, ...]
+
+    def __init__(self) -> None:
+        m, v = self.ndim_meas, len(self.velocity_of)
+        s = m + v
+        self.ndim_state = s
+        self.F = np.eye(s)
+        self.F[list(self.velocity_of), list(range(m, s))] = 1.0  # position += velocity * 1 frame
+        self.H = np.eye(m, s)
+
+    # ---- variant hooks -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def box_to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
+        """(N, 4) xyxy boxes, pixels -> (N, M) measurements."""
+
+    @abc.abstractmethod
+    def state_to_xyxy(self, mean: np.ndarray) -> np.ndarray:
+        """(N, S) states -> (N, 4) xyxy boxes, pixels."""
+
+    @abc.abstractmethod
+    def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
+        """(N, M) first measurements -> (N, S, S) initial state covariances."""
+
+    @abc.abstractmethod
+    def process_noise(self, mean: np.ndarray) -> np.ndarray:
+        """(N, S) states before prediction -> (N, S, S) process noise Q."""
+
+    @abc.abstractmethod
+    def measurement_noise(self, mean: np.ndarray) -> np.ndarray:
+        """(N, S) predicted states -> (N, M, M) measurement noise R."""
+
+    def constrain(self, mean: np.ndarray) -> np.ndarray:
+        """Adjust (N, S) states before prediction; returns a new array. The default changes nothing."""
+        return mean
+
+    # ---- MotionModel ---------------------------------------------------------------------------
+    def initiate(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Start tracks at (N, 4) xyxy boxes with zero velocity.
+
+        Returns:
+            mean (N, S) and covariance (N, S, S).
+        """
+        meas = self.box_to_measurement(np.asarray(z, np.float64).reshape(-1, 4))
+        mean = np.zeros((meas.shape[0], self.ndim_state))
+        mean[:, : self.ndim_meas] = meas
+        return mean, self.initial_cov(meas)
+
+    def predict(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One frame ahead: ``x = F x``, ``P = F P F^T + Q``. Inputs (N, S), (N, S, S) are not modified."""
+        mean = self.constrain(np.asarray(mean, np.float64))
+        q = self.process_noise(mean)
+        new_mean = mean @ self.F.T
+        new_cov = self.F @ cov @ self.F.T + q
+        return new_mean, new_cov
+
+    def project(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Measurement-space distribution: (N, M) ``H x`` and (N, M, M) innovation covariance ``H P H^T + R``."""
+        return mean @ self.H.T, self.H @ cov @ self.H.T + self.measurement_noise(mean)
+
+    def update(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Correct row i of ``mean`` (N, S) / ``cov`` (N, S, S) with the (N, 4) xyxy box ``z[i]``."""
+        mean = np.asarray(mean, np.float64)
+        if mean.shape[0] == 0:
+            return mean.copy(), np.array(cov, np.float64, copy=True)
+        r = self.measurement_noise(mean)
+        innovation = self.box_to_measurement(np.asarray(z, np.float64).reshape(-1, 4)) - mean @ self.H.T
+        hp = self.H @ cov  # (N, M, S)
+        s = hp @ self.H.T + r  # (N, M, M)
+        # K = P H^T S^-1; S and P are symmetric, so K^T = S^-1 (H P).
+        gain = np.swapaxes(np.linalg.solve(s, hp), 1, 2)  # (N, S, M)
+        new_mean = mean + np.einsum("nsm,nm->ns", gain, innovation)
+        i_kh = np.eye(self.ndim_state) - gain @ self.H  # (N, S, S)
+        new_cov = i_kh @ cov @ np.swapaxes(i_kh, 1, 2) + gain @ r @ np.swapaxes(gain, 1, 2)
+        return new_mean, new_cov
+
+    def to_xyxy(self, mean: np.ndarray) -> np.ndarray:
+        """(N, S) states -> (N, 4) xyxy boxes, pixels (non-finite where the state has no valid box)."""
+        return self.state_to_xyxy(np.asarray(mean, np.float64).reshape(-1, self.ndim_state))
+
+    def gating_distance(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """(T, D) squared Mahalanobis distances of (D, 4) xyxy boxes to T tracks; gate with `CHI2INV95[M]`."""
+        proj_mean, proj_cov = self.project(np.asarray(mean, np.float64), cov)
+        return gating_distance(proj_mean, proj_cov, self.box_to_measurement(np.asarray(z, np.float64).reshape(-1, 4)))

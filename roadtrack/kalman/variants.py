@@ -1,0 +1,140 @@
+"""Kalman variants: SORT's (cx, cy, area, aspect) model and DeepSORT's (cx, cy, aspect, height) model.
+
+Each variant only chooses its state layout and noise; the filter equations are `LinearKalman`'s.
+Both need boxes with positive width and height: the aspect ratio (and for SORT the box recovered from
+area and aspect) is undefined otherwise, and the results are then non-finite. Trackers drop such
+boxes before they reach a motion model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from roadtrack.core import register
+from roadtrack.core.boxes import xyxy_to_xywh
+from roadtrack.kalman.base import LinearKalman
+
+
+def _diag(values: np.ndarray) -> np.ndarray:
+    """(N, K) -> (N, K, K) diagonal matrices."""
+    out = np.zeros(values.shape + values.shape[-1:])
+    idx = np.arange(values.shape[-1])
+    out[:, idx, idx] = values
+    return out
+
+
+@register("motion", "sort")
+class SortKalman(LinearKalman):
+    """SORT's constant-velocity model (Bewley et al., 2016).
+
+    State (S=7): cx, cy (box centre, pixels), s (area, pixels^2), r (aspect w/h), vcx, vcy, vs (per frame);
+    the aspect ratio is assumed constant. Measurement (M=4): cx, cy, s, r.
+
+    Noise, as published with SORT (built from identity matrices): R = diag(1, 1, 10, 10);
+    P0 = 10 * diag(1, 1, 1, 1, 1000, 1000, 1000); Q = diag(1, 1, 1, 1, 0.01, 0.01, 0.0001).
+    Before each prediction the area velocity is zeroed where ``s + vs <= 0``, so the area never becomes
+    negative through prediction.
+
+    Example:
+        >>> kf = SortKalman()
+        >>> mean, cov = kf.initiate(np.array([[0.0, 0.0, 10.0, 20.0]]))
+        >>> mean[0, :4].tolist(), kf.to_xyxy(mean).tolist()
+        ([5.0, 10.0, 200.0, 0.5], [[0.0, 0.0, 10.0, 20.0]])
+    """
+
+    ndim_meas = 4
+    velocity_of = (0, 1, 2)  # cx, cy and s move; r does not
+    AREA, AREA_VELOCITY = 2, 6
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._r = np.diag([1.0, 1.0, 10.0, 10.0])
+        self._p0 = 10.0 * np.diag([1.0, 1.0, 1.0, 1.0, 1000.0, 1000.0, 1000.0])
+        self._q = np.diag([1.0, 1.0, 1.0, 1.0, 0.01, 0.01, 0.0001])
+
+    def box_to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
+        cx, cy, w, h = xyxy_to_xywh(xyxy).T
+        with np.errstate(divide="ignore", invalid="ignore"):  # degenerate boxes: see module docstring
+            return np.stack([cx, cy, w * h, w / h], axis=1)
+
+    def state_to_xyxy(self, mean: np.ndarray) -> np.ndarray:
+        cx, cy, s, r = mean[:, 0], mean[:, 1], mean[:, 2], mean[:, 3]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.sqrt(s * r)
+            h = s / w
+        return np.stack([cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0], axis=1)
+
+    def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self._p0, (measurement.shape[0], 7, 7)).copy()
+
+    def process_noise(self, mean: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self._q, (mean.shape[0], 7, 7))
+
+    def measurement_noise(self, mean: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self._r, (mean.shape[0], 4, 4))
+
+    def constrain(self, mean: np.ndarray) -> np.ndarray:
+        shrinking_to_nothing = mean[:, self.AREA] + mean[:, self.AREA_VELOCITY] <= 0
+        if not shrinking_to_nothing.any():
+            return mean
+        mean = mean.copy()
+        mean[shrinking_to_nothing, self.AREA_VELOCITY] = 0.0
+        return mean
+
+
+@register("motion", "xyah")
+class XYAHKalman(LinearKalman):
+    """DeepSORT's constant-velocity model (Wojke et al., 2017).
+
+    State (S=8): cx, cy (pixels), a (aspect w/h), h (height, pixels) and their velocities per frame.
+    Measurement (M=4): cx, cy, a, h. Standard deviations scale with the box height h (of the measurement
+    at initiation, of the state otherwise): position ``h / 20``, velocity ``h / 160``; the aspect ratio
+    gets fixed small deviations (1e-2 position and initial, 1e-5 velocity, 1e-1 measurement).
+
+    Args:
+        std_weight_position: position standard deviation per pixel of height.
+        std_weight_velocity: velocity standard deviation per pixel of height.
+    """
+
+    ndim_meas = 4
+    velocity_of = (0, 1, 2, 3)
+    HEIGHT = 3
+
+    def __init__(self, std_weight_position: float = 1.0 / 20, std_weight_velocity: float = 1.0 / 160) -> None:
+        super().__init__()
+        self.std_weight_position = std_weight_position
+        self.std_weight_velocity = std_weight_velocity
+
+    def box_to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
+        cx, cy, w, h = xyxy_to_xywh(xyxy).T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.stack([cx, cy, w / h, h], axis=1)
+
+    def state_to_xyxy(self, mean: np.ndarray) -> np.ndarray:
+        cx, cy, a, h = mean[:, 0], mean[:, 1], mean[:, 2], mean[:, 3]
+        w = a * h
+        return np.stack([cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0], axis=1)
+
+    def _std(self, h: np.ndarray, pos: float, aspect: float) -> np.ndarray:
+        """(N,) heights -> (N, 4) deviations (pos * weight * h for cx, cy, h; ``aspect`` for a)."""
+        d = pos * h
+        return np.stack([d, d, np.full_like(h, aspect), d], axis=1)
+
+    def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
+        h = measurement[:, self.HEIGHT]
+        std = np.concatenate([
+            self._std(h, 2 * self.std_weight_position, 1e-2),
+            self._std(h, 10 * self.std_weight_velocity, 1e-5),
+        ], axis=1)
+        return _diag(std**2)
+
+    def process_noise(self, mean: np.ndarray) -> np.ndarray:
+        h = mean[:, self.HEIGHT]
+        std = np.concatenate([
+            self._std(h, self.std_weight_position, 1e-2),
+            self._std(h, self.std_weight_velocity, 1e-5),
+        ], axis=1)
+        return _diag(std**2)
+
+    def measurement_noise(self, mean: np.ndarray) -> np.ndarray:
+        return _diag(self._std(mean[:, self.HEIGHT], self.std_weight_position, 1e-1) ** 2)
