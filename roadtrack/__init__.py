@@ -15,7 +15,19 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
 
+
+
+def __getattr__(name: str):
+    # Pipeline pulls in every stage and OpenCV; load it on first use so `import roadtrack` stays light.
+    if name in ("Pipeline", "Result", "FrameResult"):
+        from roadtrack import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'roadtrack' has no attribute {name!r}")
+
+
 __all__ = [
+    "Pipeline", "Result", "FrameResult",
     "Detections", "Detector", "Embedder", "EventClassifier", "Matches", "MotionModel", "Tracker", "Tracks",
     "TrackState", "Tube", "available", "build", "register", "__version__",
 ]

@@ -158,7 +158,9 @@ def check_frames(frames: Sequence[np.ndarray], frame_ids: Sequence[int] | None =
     """
     if isinstance(frames, np.ndarray):
         if frames.ndim != 4:
-            raise ValueError(f"frames: expected a list of (H, W, 3) images or a (B, H, W, 3) array, got shape {frames.shape}")
+            raise ValueError(
+                f"frames: expected a list of (H, W, 3) images or a (B, H, W, 3) array, got shape {frames.shape}"
+            )
         frames = list(frames)
     frames = list(frames)
     for i, frame in enumerate(frames):

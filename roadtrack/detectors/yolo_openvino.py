@@ -19,6 +19,9 @@ from roadtrack.core.registry import register
 from roadtrack.detectors import postprocess as pp
 
 
+_MAX_CHUNK = 8  # frames per inference for dynamic-batch exports
+
+
 def find_openvino_xml(weights: str | Path) -> Path:
     """Locate the IR ``.xml`` of an ``*_openvino_model`` folder (or accept the ``.xml`` itself).
 
@@ -33,7 +36,8 @@ def find_openvino_xml(weights: str | Path) -> Path:
         xmls = sorted(path.glob("*.xml"))
         if len(xmls) != 1:
             found = "no .xml file" if not xmls else f"several .xml files ({', '.join(x.name for x in xmls)})"
-            raise ValueError(f"cannot load weights {path}: expected one OpenVINO .xml model in the folder, found {found}")
+            raise ValueError(f"cannot load weights {path}: expected one OpenVINO .xml model in the folder, "
+                             f"found {found}")
         path = xmls[0]
     elif path.suffix.lower() != ".xml":
         raise ValueError(f"cannot load weights {path}: expected an *_openvino_model folder or its .xml file")
@@ -72,8 +76,8 @@ class YoloOpenVINODetector(Detector):
 
     Example:
         >>> det = YoloOpenVINODetector("models/yolov8n_int8_openvino_model", classes=["person"])  # doctest: +SKIP
-        >>> det.detect([frame])[0].xyxy.shape  # doctest: +SKIP
-        (6, 4)
+        >>> [len(d) for d in det.detect([pets_frame_0, pets_frame_100])]  # PETS09-S2L1 video frames  # doctest: +SKIP
+        [3, 7]
     """
 
     def __init__(
@@ -97,7 +101,12 @@ class YoloOpenVINODetector(Detector):
         if meta.get("end2end") or (meta.get("args") or {}).get("nms"):
             raise ValueError(f"cannot load weights {weights}: exports with built-in NMS are not supported")
 
-        import openvino as ov  # optional dependency: imported only when this detector is built
+        try:
+            import openvino as ov  # optional dependency: imported only when this detector is built
+        except ImportError as exc:
+            raise ImportError(
+                "YoloOpenVINODetector needs the optional openvino package: pip install 'roadtrack[openvino]'"
+            ) from exc
 
         core = ov.Core()
         try:
@@ -116,12 +125,17 @@ class YoloOpenVINODetector(Detector):
 
         out_shape = model.output(0).get_partial_shape()
         if out_shape.rank.get_length() != 3 or out_shape[1].is_dynamic:
-            raise ValueError(f"cannot load weights {weights}: expected a (B, 4 + classes, anchors) output, got {out_shape}")
+            raise ValueError(
+                f"cannot load weights {weights}: expected a (B, 4 + classes, anchors) output, got {out_shape}"
+            )
         self._nc = out_shape[1].get_length() - 4
         names = meta.get("names") or {i: f"class{i}" for i in range(self._nc)}
+        names = dict(enumerate(names)) if isinstance(names, list) else names
         self.class_names = {int(k): str(v) for k, v in names.items()}
         if len(self.class_names) != self._nc:
-            raise ValueError(f"cannot load weights {weights}: {len(self.class_names)} class names for {self._nc} outputs")
+            raise ValueError(
+                f"cannot load weights {weights}: {len(self.class_names)} class names for {self._nc} class outputs"
+            )
 
         self.conf, self.iou, self.max_det = float(conf), float(iou), int(max_det)
         self.classes = pp.resolve_classes(classes, self.class_names)
@@ -163,40 +177,38 @@ class YoloOpenVINODetector(Detector):
             One `Detections` per frame: xyxy in frame pixels (float64), scores in [0, 1], class ids of the model.
         """
         frames = pp.check_frames(frames, frame_ids)
-        if not frames:
-            return []
-        boxed = [pp.letterbox(f, self.input_hw) for f in frames]
-        images = np.stack([img for img, _ in boxed])
+        # Chunks of the export's batch (or _MAX_CHUNK): 40 float32 640x640 inputs at once would take ~200 MB.
+        step = self._batch or _MAX_CHUNK
+        out: list[Detections] = []
+        for start in range(0, len(frames), step):
+            boxed = [pp.letterbox(f, self.input_hw) for f in frames[start:start + step]]
+            raw = self._infer(np.stack([img for img, _ in boxed]))
+            out.extend(self._decode(pred, geometry) for pred, (_, geometry) in zip(raw, boxed))
+        return out
+
+    def _infer(self, images: np.ndarray) -> np.ndarray:
+        """(b, H, W, 3) uint8 BGR letterboxed images, b <= the export's batch -> (b, 4 + nc, anchors) float32."""
         # BGR -> RGB, HWC -> CHW, 0-255 -> 0-1: what the network was trained on.
         blob = np.ascontiguousarray(images[..., ::-1].transpose(0, 3, 1, 2)).astype(np.float32) / np.float32(255)
-        raw = self._infer(blob)
-        return [self._decode(pred, geometry) for pred, (_, geometry) in zip(raw, boxed)]
-
-    def _infer(self, blob: np.ndarray) -> np.ndarray:
-        """(B, 3, H, W) float32 -> (B, 4 + nc, anchors) float32, in chunks of the export's fixed batch."""
-        step = self._batch or len(blob)
-        outputs = []
-        for start in range(0, len(blob), step):
-            chunk = blob[start:start + step]
-            n = len(chunk)
-            if n < step:
-                chunk = np.concatenate([chunk, np.zeros((step - n, *chunk.shape[1:]), np.float32)])
-            self._request.infer({0: chunk})
-            outputs.append(self._request.get_output_tensor(0).data[:n].copy())
-        return np.concatenate(outputs)
+        n = len(blob)
+        if self._batch is not None and n < self._batch:  # a fixed-batch export needs a full batch: add blanks
+            blob = np.concatenate([blob, np.zeros((self._batch - n, *blob.shape[1:]), np.float32)])
+        self._request.infer({0: blob})
+        return self._request.get_output_tensor(0).data[:n].copy()
 
     def _decode(self, pred: np.ndarray, geometry: pp.Letterbox) -> Detections:
         """One image's (4 + nc, anchors) output -> `Detections` in frame pixels."""
         class_scores = pred[4:4 + self._nc]
-        class_ids = class_scores.argmax(axis=0)
-        scores = class_scores.max(axis=0)
-        keep = scores > self.conf
+        # Score = best class score (YOLOv8 has no objectness); argmax only for the few anchors above conf.
+        keep = np.flatnonzero(class_scores.max(axis=0) > self.conf)
+        class_ids = class_scores[:, keep].argmax(axis=0)
         if self.classes is not None:
-            keep &= np.isin(class_ids, self.classes)
-        if not keep.any():
+            wanted = np.isin(class_ids, self.classes)
+            keep, class_ids = keep[wanted], class_ids[wanted]
+        if keep.size == 0:
             return Detections.empty()
+        scores = class_scores[class_ids, keep].astype(np.float64)
         cx, cy, w, h = pred[:4, keep].astype(np.float64)
         xyxy = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
-        scores, class_ids = scores[keep].astype(np.float64), class_ids[keep]
         order = pp.nms(xyxy, scores, self.iou, class_ids)[: self.max_det]
         return Detections(pp.to_frame(xyxy[order], geometry), scores[order], class_ids[order])
