@@ -1,0 +1,132 @@
+"""Atomic file output: a result file is either complete or absent, never truncated.
+
+Writers fill a temporary file next to the target and move it onto the target only when they finish.
+If writing fails or is interrupted (Ctrl-C), the target is left as it was and what was written so far
+is kept as ``<target>.partial``: results are never lost, but never look complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+PARTIAL_SUFFIX = ".partial"
+
+
+def partial_path(target: str | os.PathLike) -> Path:
+    """Where unfinished output for ``target`` is kept: ``<target>.partial``."""
+    target = Path(target)
+    return target.with_name(target.name + PARTIAL_SUFFIX)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename durable. Not every platform can open a directory (Windows cannot); skip there."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs: Any) -> Iterator[IO]:
+    """Open ``path`` for writing so that it appears only once complete.
+
+    The body writes to ``<target>.<pid>-<random>.partial`` in the target's folder (same filesystem, so
+    the final rename is atomic). On success the file is flushed, fsynced and moved onto the target with
+    `os.replace`, and a stale ``<target>.partial`` from an earlier failed run is removed. If the body
+    raises (KeyboardInterrupt included), the target is untouched, the temporary file is renamed to
+    ``<target>.partial`` and the exception propagates.
+
+    Args:
+        path: the target file. Its folder must exist.
+        mode: a write mode: ``"w"``, ``"wt"`` or ``"wb"``.
+        **open_kwargs: passed to `open` (``encoding``, ``newline``, ...).
+
+    Yields:
+        The open temporary file.
+
+    Example:
+        >>> with atomic_write(tmp / "tracks.txt") as f:              # doctest: +SKIP
+        ...     f.write("1,1,10,20,5,8,0.9,-1,-1,-1\\n")
+    """
+    if mode not in ("w", "wt", "wb"):
+        raise ValueError(f"atomic_write needs a write mode ('w', 'wt' or 'wb'), got {mode!r}")
+    target = Path(path)
+    # A random part keeps two writers of the same target from sharing a temporary file.
+    tmp = target.with_name(f"{target.name}.{os.getpid()}-{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
+    file = open(tmp, mode, **open_kwargs)
+    try:
+        yield file
+        file.flush()
+        os.fsync(file.fileno())
+    except BaseException:
+        file.close()
+        with contextlib.suppress(OSError):  # the body's exception matters more than a failed rename
+            os.replace(tmp, partial_path(target))
+        raise
+    file.close()
+    commit_file(tmp, target, fsync=False)
+
+
+def commit_file(tmp_path: str | os.PathLike, target: str | os.PathLike, fsync: bool = True) -> Path:
+    """Move a finished temporary file onto ``target`` atomically.
+
+    Args:
+        tmp_path: the finished file, in the target's folder.
+        target: final path; replaced if it exists.
+        fsync: flush the file's data to disk first (skip when the caller already did).
+
+    Returns:
+        ``target`` as a Path.
+    """
+    tmp_path, target = Path(tmp_path), Path(target)
+    if fsync:
+        with open(tmp_path, "rb") as f:
+            os.fsync(f.fileno())
+    os.replace(tmp_path, target)
+    with contextlib.suppress(FileNotFoundError):
+        partial_path(target).unlink()
+    _fsync_dir(target.parent)
+    return target
+
+
+class AtomicTextWriter:
+    """Base of the streaming track-file writers: a text file committed by `close` or a clean ``with`` exit.
+
+    Leaving a ``with`` block by an exception keeps the output as ``<path>.partial`` (see `atomic_write`).
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self._stack = contextlib.ExitStack()
+        self._file = self._stack.enter_context(atomic_write(self.path, "w", encoding="utf-8", newline="\n"))
+        self._closed = False
+
+    def _write_text(self, text: str) -> None:
+        if self._closed:
+            raise ValueError(f"writer for {self.path} is closed")
+        self._file.write(text)
+
+    def close(self) -> None:
+        """Finish: move the complete file onto ``path``. Idempotent."""
+        if not self._closed:
+            self._closed = True
+            self._stack.close()
+
+    def __enter__(self) -> "AtomicTextWriter":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        if self._closed:
+            return False
+        self._closed = True
+        return bool(self._stack.__exit__(exc_type, exc, tb))
