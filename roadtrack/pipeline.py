@@ -25,7 +25,7 @@ import roadtrack.trackers  # noqa: F401  (registers trackers)
 from roadtrack.config import build_stage, load_config
 from roadtrack.core import Detections, Detector, Embedder, EventClassifier, Tracker, Tracks, Tube
 from roadtrack.events import TubeBuilder
-from roadtrack.io import AnnotatedVideoWriter, Frame, KittiWriter, MotWriter, open_source
+from roadtrack.io import AnnotatedVideoWriter, Frame, KittiWriter, MotWriter, TrackRows, open_source
 
 OUTPUT_FORMATS = {"mot": "tracks.txt", "kitti": "tracks_kitti.txt"}
 VIDEO_NAME = "annotated.mp4"
@@ -60,6 +60,10 @@ class Result:
     timings: dict[str, float]
     frames: int
     outputs: dict[str, Path]
+
+    def track_rows(self) -> TrackRows:
+        """All kept tracks as one `TrackRows` table (frame, id, box, score, class), e.g. for metrics."""
+        return TrackRows.concat([TrackRows.from_tracks(frame, tracks) for frame, tracks in self.tracks])
 
     def stage_fps(self) -> dict[str, float]:
         """Frames per second each stage alone would sustain."""
@@ -107,7 +111,9 @@ class Pipeline:
         cfg.update(overrides)
         if cfg.get("detector") is None or cfg.get("tracker") is None:
             raise ValueError("a pipeline config needs at least 'detector' and 'tracker'")
-        return cls(**{stage: build_stage(stage, spec) for stage, spec in cfg.items()})
+        # Cheap stages first, so a typo in the tracker options fails before a detector model is loaded.
+        order = sorted(cfg, key=lambda stage: stage == "detector")
+        return cls(**{stage: build_stage(stage, cfg[stage]) for stage in order})
 
     def stream(self, source: Any, max_frames: int | None = None, timings: dict[str, float] | None = None) -> Iterator[FrameResult]:
         """Yield a `FrameResult` per frame; frames are not kept, so memory stays flat on long videos."""

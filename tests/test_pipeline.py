@@ -110,8 +110,9 @@ def test_bad_configs_raise(config, match):
         Pipeline.from_config(config)
 
 
-# Measured 2026-11-24 with the shared YOLOv8n int8 (persons, conf 0.25) + sort() defaults: MOTA 0.XXX.
-TUD_CAMPUS_MOTA_BOUND = 0.0
+# Measured 2026-11-24 with the shared YOLOv8n int8 (persons, conf 0.25) + sort() defaults: MOTA 0.560
+# (IDF1 0.616, 11 IDSW). The bound leaves room for int8 kernels that differ slightly between CPUs.
+TUD_CAMPUS_MOTA_BOUND = 0.52
 
 
 @pytest.mark.slow
@@ -123,11 +124,6 @@ def test_end_to_end_tud_campus_mota(mot15, yolov8n_openvino):
     })
     result = pipe.run(seq / "TUD-Campus.mp4")
     assert result.frames == 71
-    pred = Tracks.concat([t for _, t in result.tracks])
-    frames_col = np.concatenate([np.full(len(t), f) for f, t in result.tracks])
-    from roadtrack.io import TrackRows
-
-    rows = TrackRows(frames_col, pred.ids, pred.xyxy, pred.scores, pred.class_ids)
-    metrics = clear_mot(read_mot(seq / "gt" / "gt.txt"), rows, frames=range(1, 72))
+    metrics = clear_mot(read_mot(seq / "gt" / "gt.txt"), result.track_rows(), frames=range(1, 72))
     print(metrics)
     assert metrics["mota"] > TUD_CAMPUS_MOTA_BOUND

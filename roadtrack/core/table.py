@@ -54,7 +54,7 @@ def check_corners(name: str, xyxy: np.ndarray) -> None:
         raise ValueError(f"{name}: x2 < x1 or y2 < y1 in row {bad}: {xyxy[bad].tolist()}")
 
 
-def _row_index(index: Any, n: int) -> Any:
+def row_index(index: Any, n: int) -> Any:
     if isinstance(index, (int, np.integer)):
         if not -n <= index < n:
             raise IndexError(f"row {index} out of range for {n} rows")
@@ -83,7 +83,7 @@ class ArrayTable:
         return int(getattr(self, self._ROW_FIELDS[0]).shape[0])
 
     def __getitem__(self: T, index: Any) -> T:
-        rows = _row_index(index, len(self))
+        rows = row_index(index, len(self))
         return self._replace_rows({name: getattr(self, name)[rows] for name in self._present_fields()})
 
     def _present_fields(self) -> list[str]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from roadtrack.core.boxes import xyxy_to_tlwh
 from roadtrack.core.detections import Detections
-from roadtrack.core.table import ArrayTable, _row_index, as_column, check_corners
+from roadtrack.core.table import ArrayTable, row_index, as_column, check_corners
 from roadtrack.core.tracks import Tracks
 
 
@@ -74,7 +74,7 @@ class TrackRows(ArrayTable):
         return cls(np.full(len(tracks), frame, np.int64), tracks.ids, tracks.xyxy, tracks.scores, tracks.class_ids)
 
     def __getitem__(self, index: Any) -> "TrackRows":
-        rows = _row_index(index, len(self))
+        rows = row_index(index, len(self))
         columns = {name: getattr(self, name)[rows] for name in self._ROW_FIELDS}
         return TrackRows(**columns, extra={name: value[rows] for name, value in self.extra.items()})
 

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from roadtrack.core.boxes import xyxy_to_tlwh
+from roadtrack.association.costs import iou
 
 METRICS = ("mota", "motp", "idf1", "idp", "idr", "num_switches", "num_false_positives", "num_misses",
            "num_fragmentations", "mostly_tracked", "mostly_lost", "num_frames")
@@ -37,8 +37,8 @@ def clear_mot(gt, pred, iou_threshold: float = 0.5, frames: Sequence[int] | None
     import motmetrics as mm
 
     keep = np.asarray(gt.scores) != 0
-    gt_frames, gt_ids, gt_boxes = np.asarray(gt.frames)[keep], np.asarray(gt.ids)[keep], xyxy_to_tlwh(gt.xyxy)[keep]
-    pr_frames, pr_ids, pr_boxes = np.asarray(pred.frames), np.asarray(pred.ids), xyxy_to_tlwh(pred.xyxy)
+    gt_frames, gt_ids, gt_boxes = np.asarray(gt.frames)[keep], np.asarray(gt.ids)[keep], np.asarray(gt.xyxy)[keep]
+    pr_frames, pr_ids, pr_boxes = np.asarray(pred.frames), np.asarray(pred.ids), np.asarray(pred.xyxy)
     if frames is None:
         frames = np.union1d(gt_frames, pr_frames)
     gt_rows, pr_rows = _group(gt_frames), _group(pr_frames)
@@ -46,7 +46,9 @@ def clear_mot(gt, pred, iou_threshold: float = 0.5, frames: Sequence[int] | None
     acc = mm.MOTAccumulator(auto_id=False)
     for frame in np.asarray(frames).tolist():
         g, p = gt_rows.get(frame, empty), pr_rows.get(frame, empty)
-        dist = mm.distances.iou_matrix(gt_boxes[g], pr_boxes[p], max_iou=1.0 - iou_threshold)
+        # py-motmetrics' own iou_matrix calls np.asfarray, which NumPy 2 removed; same distance: 1 - IoU, NaN = no match
+        dist = 1.0 - iou(gt_boxes[g], pr_boxes[p])
+        dist[dist > 1.0 - iou_threshold] = np.nan
         acc.update(gt_ids[g].tolist(), pr_ids[p].tolist(), dist, frameid=frame)
     summary = mm.metrics.create().compute(acc, metrics=list(METRICS), name="seq")
     return {name: float(summary[name].iloc[0]) for name in METRICS}
