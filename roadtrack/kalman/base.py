@@ -73,6 +73,7 @@ class LinearKalman(MotionModel, abc.ABC):
         self.F = np.eye(s)
         self.F[list(self.velocity_of), list(range(m, s))] = 1.0  # position += velocity * 1 frame
         self.H = np.eye(m, s)
+        self._eye = np.eye(s)
 
     # ---- variant hooks -------------------------------------------------------------------------
     @abc.abstractmethod
@@ -130,12 +131,14 @@ class LinearKalman(MotionModel, abc.ABC):
             return mean.copy(), np.array(cov, np.float64, copy=True)
         r = self.measurement_noise(mean)
         innovation = self.box_to_measurement(np.asarray(z, np.float64).reshape(-1, 4)) - mean @ self.H.T
-        hp = self.H @ cov  # (N, M, S)
-        s = hp @ self.H.T + r  # (N, M, M)
+        m = self.ndim_meas
+        hp = cov[:, :m, :]  # H P: H selects the first M state components
+        s = hp[:, :, :m] + r  # (N, M, M) innovation covariance H P H^T + R
         # K = P H^T S^-1; S and P are symmetric, so K^T = S^-1 (H P).
         gain = np.swapaxes(np.linalg.solve(s, hp), 1, 2)  # (N, S, M)
         new_mean = mean + np.einsum("nsm,nm->ns", gain, innovation)
-        i_kh = np.eye(self.ndim_state) - gain @ self.H  # (N, S, S)
+        i_kh = np.repeat(self._eye[None], mean.shape[0], axis=0)
+        i_kh[:, :, :m] -= gain  # I - K H, with K H = [K 0]
         new_cov = i_kh @ cov @ np.swapaxes(i_kh, 1, 2) + gain @ r @ np.swapaxes(gain, 1, 2)
         return new_mean, new_cov
 

@@ -11,8 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 from roadtrack.core import register
-from roadtrack.core.boxes import xyxy_to_xywh
 from roadtrack.kalman.base import LinearKalman
+
+
+def _centre_size(xyxy: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(N, 4) xyxy -> centre x, centre y, width, height, each (N,)."""
+    w = xyxy[:, 2] - xyxy[:, 0]
+    h = xyxy[:, 3] - xyxy[:, 1]
+    return xyxy[:, 0] + w / 2.0, xyxy[:, 1] + h / 2.0, w, h
 
 
 def _diag(values: np.ndarray) -> np.ndarray:
@@ -53,12 +59,12 @@ class SortKalman(LinearKalman):
         self._q = np.diag([1.0, 1.0, 1.0, 1.0, 0.01, 0.01, 0.0001])
 
     def box_to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
-        cx, cy, w, h = xyxy_to_xywh(xyxy).T
+        cx, cy, w, h = _centre_size(xyxy)
         with np.errstate(divide="ignore", invalid="ignore"):  # degenerate boxes: see module docstring
             return np.stack([cx, cy, w * h, w / h], axis=1)
 
     def state_to_xyxy(self, mean: np.ndarray) -> np.ndarray:
-        cx, cy, s, r = mean[:, 0], mean[:, 1], mean[:, 2], mean[:, 3]
+        cx, cy, s, r = mean[:, :4].T
         with np.errstate(divide="ignore", invalid="ignore"):
             w = np.sqrt(s * r)
             h = s / w
@@ -106,12 +112,12 @@ class XYAHKalman(LinearKalman):
         self.std_weight_velocity = std_weight_velocity
 
     def box_to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
-        cx, cy, w, h = xyxy_to_xywh(xyxy).T
+        cx, cy, w, h = _centre_size(xyxy)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.stack([cx, cy, w / h, h], axis=1)
 
     def state_to_xyxy(self, mean: np.ndarray) -> np.ndarray:
-        cx, cy, a, h = mean[:, 0], mean[:, 1], mean[:, 2], mean[:, 3]
+        cx, cy, a, h = mean[:, :4].T
         w = a * h
         return np.stack([cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0], axis=1)
 

@@ -1,0 +1,48 @@
+"""Property test: random detection streams never break the tracker's output invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from roadtrack.core import Detections
+from roadtrack.trackers import sort
+
+# Coordinates on a coarse grid so that duplicates, touching and zero-area boxes are common.
+coord = st.integers(0, 12).map(lambda v: v * 10.0)
+size = st.sampled_from([0.0, 5.0, 10.0, 30.0])
+row = st.tuples(coord, coord, size, size, st.floats(0.0, 1.0), st.integers(0, 2))
+frame = st.lists(row, max_size=12)
+
+
+def to_detections(rows) -> Detections:
+    if not rows:
+        return Detections.empty()
+    arr = np.array(rows, dtype=float)
+    return Detections.from_tlwh(arr[:, :4], scores=arr[:, 4], class_ids=arr[:, 5].astype(np.int64))
+
+
+@settings(max_examples=150, deadline=None)
+@given(frames=st.lists(frame, max_size=25), max_age=st.integers(0, 3), min_hits=st.integers(0, 3),
+       class_aware=st.booleans())
+def test_random_streams_keep_invariants(frames, max_age, min_hits, class_aware):
+    tracker = sort(max_age=max_age, min_hits=min_hits, class_aware=class_aware)
+    highest_id = 0
+    for rows in frames:
+        detections = to_detections(rows)
+        out = tracker.update(detections)
+        assert len(np.unique(out.ids)) == len(out)  # ids unique per frame
+        assert np.isfinite(out.xyxy).all()
+        assert np.all(out.xyxy[:, 2:] >= out.xyxy[:, :2])
+        live = tracker.tracks.ids
+        assert np.all(np.diff(live) > 0) and (live.size == 0 or live.min() >= 1)  # increasing, from 1
+        new = live[live > highest_id]
+        assert new.tolist() == list(range(highest_id + 1, highest_id + 1 + new.size))  # never reused
+        highest_id = max(highest_id, int(live.max(initial=0)))
+        # det_index: a valid, distinct row of a box with positive size (sort reports updated tracks only).
+        idx = out.det_index
+        assert np.all(idx >= 0) and np.all(idx < len(detections)) and len(np.unique(idx)) == len(idx)
+        assert np.all(detections.xyxy[idx, 2:] > detections.xyxy[idx, :2])
+        if class_aware:
+            assert np.array_equal(out.class_ids, detections.class_ids[idx])
