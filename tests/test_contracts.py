@@ -23,5 +23,6 @@ def test_tracker_contract(name):
     assert len(outputs[-1]) == 1 and outputs[-1].det_index.tolist() == [0]
     np.testing.assert_allclose(outputs[-1].xyxy, moving_box(9).xyxy, atol=2.0)
     tracker.reset()
+    tracker.update(Detections.empty())
     again = [tracker.update(moving_box(k)) for k in range(10)]
     assert [o.ids.tolist() for o in again] == [o.ids.tolist() for o in outputs], "reset() must restore a fresh tracker"
