@@ -16,7 +16,8 @@ def run_cli(*args, cwd=None):
 
 
 def test_help_documents_every_option():
-    parser = build_parser()
+    parser, handlers = build_parser()
+    assert {"track", "list"} <= set(handlers)
     track = parser._subparsers._group_actions[0].choices["track"]
     text = track.format_help()
     for action in track._actions:

@@ -1,27 +1,13 @@
-"""Command line: ``roadtrack track SOURCE ...`` and ``roadtrack list``.
-
-Errors in the input (missing files, unreadable video, bad weights, bad options) print one line
-``roadtrack: error: ...`` and exit with status 2; no traceback.
-"""
+"""``roadtrack track SOURCE ...``: detect and track objects in a video, image folder or MOTChallenge sequence."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import yaml
-
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, no usage dump
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _option(text: str) -> tuple[str, Any]:
@@ -35,13 +21,7 @@ def _classes(text: str) -> list[int | str]:
     return [int(c) if c.strip().lstrip("-").isdigit() else c.strip() for c in text.split(",") if c.strip()]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from roadtrack import __version__
-
-    parser = _Parser(prog="roadtrack", description="Multi-object tracking and road-event detection for road-scene video.")
-    parser.add_argument("--version", action="version", version=f"roadtrack {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
+def add_parser(sub: Any) -> None:
     track = sub.add_parser(
         "track",
         help="detect and track objects in a video, image folder or MOTChallenge sequence",
@@ -72,9 +52,6 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
     track.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
-    sub.add_parser("list", help="list the registered detectors, trackers and other stages",
-                   description="List registered implementations by stage.")
-    return parser
 
 
 def _spec(value: Any) -> dict:
@@ -117,8 +94,9 @@ def _stages_from_args(args: argparse.Namespace, source: Path, config: dict) -> d
     return {**config, "detector": detector, "tracker": tracker}
 
 
-def _cmd_track(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from roadtrack.config import load_config
+    from roadtrack.io import atomic_write
     from roadtrack.pipeline import Pipeline
 
     source = Path(args.source)
@@ -136,7 +114,8 @@ def _cmd_track(args: argparse.Namespace) -> int:
     run_info = {"source": str(source), "config": _jsonable(stages), "frames": result.frames,
                 "tracks": len(result.tubes), "seconds_per_stage": result.timings,
                 "outputs": {k: str(v) for k, v in result.outputs.items()}}
-    (out / "run.json").write_text(json.dumps(run_info, indent=2) + "\n")
+    with atomic_write(out / "run.json") as handle:
+        handle.write(json.dumps(run_info, indent=2) + "\n")
     print(result.summary())
     for kind, path in result.outputs.items():
         print(f"wrote {kind}: {path}")
@@ -145,32 +124,3 @@ def _cmd_track(args: argparse.Namespace) -> int:
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
-
-
-def _cmd_list(args: argparse.Namespace) -> int:
-    import roadtrack.pipeline  # noqa: F401  (registers every stage)
-    from roadtrack.core.registry import KINDS, available
-
-    for kind in KINDS:
-        print(f"{kind}: {', '.join(available(kind)) or '-'}")
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    # FFmpeg's own log lines ("moov atom not found") would precede our one-line error; we report failures ourselves.
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-    args = build_parser().parse_args(argv)
-    command = {"track": _cmd_track, "list": _cmd_list}[args.command]
-    try:
-        return command(args)
-    except KeyboardInterrupt:
-        print("roadtrack: interrupted; partial outputs were kept as *.partial", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except (FileNotFoundError, ValueError, RuntimeError, OSError, TypeError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"roadtrack: error: {message}", file=sys.stderr)
-        return EXIT_USAGE
-
-
-if __name__ == "__main__":
-    sys.exit(main())
