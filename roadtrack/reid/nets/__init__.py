@@ -1,0 +1,1 @@
+"""torch networks for the torch-based embedders; importing anything here imports torch."""
