@@ -1,4 +1,5 @@
-"""Pre- and post-processing shared by the YOLO detectors: frame checks, letterbox, class-wise NMS, box rescaling.
+"""Pre- and post-processing shared by the detectors: frame checks, letterbox, input blobs, class-wise NMS, box
+rescaling, and the final selection of a frame's boxes (`finish`).
 
 The geometry follows Ultralytics' ``LetterBox`` for static-shape exports (resize keeping the aspect ratio, then
 centre padding), so a native runtime fed by `letterbox` sees the same pixels as ``YOLO.predict``.
@@ -7,10 +8,15 @@ centre padding), so a native runtime fed by `letterbox` sees the same pixels as 
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import cv2
 import numpy as np
+
+from roadtrack.core.detections import Detections
+
+if TYPE_CHECKING:  # labels imports this module; the selection is only duck-typed here
+    from roadtrack.detectors.labels import ClassSelection
 
 PAD_VALUE = 114  # Ultralytics' grey: the value the models were trained to see in padding
 
@@ -39,17 +45,27 @@ class Letterbox:
         return self.resized_wh[0] / self.orig_hw[1], self.resized_wh[1] / self.orig_hw[0]
 
 
-def letterbox_params(orig_hw: tuple[int, int], input_hw: tuple[int, int]) -> Letterbox:
+def letterbox_params(orig_hw: tuple[int, int], input_hw: tuple[int, int], center: bool = True) -> Letterbox:
     """Compute the letterbox geometry of an (h, w) frame for an (h, w) network input.
+
+    Args:
+        orig_hw: (height, width) of the frame, pixels.
+        input_hw: (height, width) of the network input, pixels.
+        center: pad both sides equally (Ultralytics); False puts the image in the top-left corner and all
+            padding right and below (YOLOX).
 
     Example:
         >>> letterbox_params((576, 768), (640, 640)).pad
         (0, 80, 0, 80)
+        >>> letterbox_params((576, 768), (416, 416), center=False).pad
+        (0, 0, 0, 104)
     """
     h, w = int(orig_hw[0]), int(orig_hw[1])
     ih, iw = int(input_hw[0]), int(input_hw[1])
     gain = min(ih / h, iw / w)
     new_w, new_h = max(round(w * gain), 1), max(round(h * gain), 1)
+    if not center:
+        return Letterbox((h, w), (ih, iw), gain, (new_w, new_h), (0, 0, iw - new_w, ih - new_h))
     dw, dh = (iw - new_w) / 2, (ih - new_h) / 2
     # The -0.1/+0.1 sends an odd pixel of padding to the right/bottom, as Ultralytics does.
     left, right = round(dw - 0.1), round(dw + 0.1)
@@ -57,23 +73,44 @@ def letterbox_params(orig_hw: tuple[int, int], input_hw: tuple[int, int]) -> Let
     return Letterbox((h, w), (ih, iw), gain, (new_w, new_h), (left, top, right, bottom))
 
 
-def letterbox(image: np.ndarray, input_hw: tuple[int, int], pad_value: int = PAD_VALUE) -> tuple[np.ndarray, Letterbox]:
+def letterbox(
+    image: np.ndarray, input_hw: tuple[int, int], pad_value: int = PAD_VALUE, center: bool = True
+) -> tuple[np.ndarray, Letterbox]:
     """Resize ``image`` keeping its aspect ratio (bilinear) and pad it to ``input_hw``.
 
     Args:
         image: (H, W, 3) uint8 image.
         input_hw: (height, width) of the output.
         pad_value: grey level of the padding.
+        center: centre the image (True) or put it in the top-left corner (False); see `letterbox_params`.
 
     Returns:
         The (input_h, input_w, 3) uint8 image and its `Letterbox` geometry.
     """
-    geometry = letterbox_params(image.shape[:2], input_hw)
+    geometry = letterbox_params(image.shape[:2], input_hw, center)
     if (image.shape[1], image.shape[0]) != geometry.resized_wh:
         image = cv2.resize(image, geometry.resized_wh, interpolation=cv2.INTER_LINEAR)
     left, top, right, bottom = geometry.pad
     padded = cv2.copyMakeBorder(image, top, bottom, left, right, cv2.BORDER_CONSTANT, value=(pad_value,) * 3)
     return padded, geometry
+
+
+def to_blob(images: np.ndarray, rgb: bool, scale: float) -> np.ndarray:
+    """Letterboxed images -> network input.
+
+    Args:
+        images: (B, H, W, 3) uint8 BGR.
+        rgb: swap to RGB channel order (Ultralytics models) or keep BGR (YOLOX).
+        scale: multiplier of the 0-255 values (1/255 for Ultralytics, 1 for YOLOX).
+
+    Returns:
+        (B, 3, H, W) float32, C-contiguous.
+    """
+    chw = (images[..., ::-1] if rgb else images).transpose(0, 3, 1, 2)
+    blob = np.ascontiguousarray(chw).astype(np.float32)
+    if scale != 1:
+        blob *= np.float32(scale)
+    return blob
 
 
 def to_input(frame_xyxy: np.ndarray, geometry: Letterbox) -> np.ndarray:
@@ -141,6 +178,53 @@ def nms(xyxy: np.ndarray, scores: np.ndarray, iou_threshold: float, class_ids: n
             overlaps &= classes[rest] == classes[best]
         order = rest[~overlaps]
     return np.asarray(keep, np.int64)
+
+
+def finish(
+    xyxy: np.ndarray,
+    scores: np.ndarray,
+    class_ids: np.ndarray,
+    selection: "ClassSelection",
+    iou: float,
+    max_det: int,
+    geometry: Letterbox,
+) -> Detections:
+    """The last steps every box decoder shares: map classes, class-wise NMS, keep the best, back to frame pixels.
+
+    Class-wise NMS groups boxes by *output* class, so classes that a ``class_map`` merges suppress each other.
+
+    Args:
+        xyxy: (N, 4) candidate boxes in network-input pixels (already above the confidence threshold).
+        scores: (N,) their scores.
+        class_ids: (N,) their model class ids.
+        selection: the detector's `ClassSelection` (class filter and mapping).
+        iou: NMS IoU threshold.
+        max_det: keep at most this many boxes, best first.
+        geometry: the frame's letterbox.
+
+    Returns:
+        `Detections` in frame pixels (clipped), scores descending, output class ids.
+    """
+    keep, out_ids = selection.map_ids(class_ids)
+    if not keep.any():
+        return Detections.empty()
+    xyxy, scores, out_ids = np.asarray(xyxy, np.float64)[keep], np.asarray(scores, np.float64)[keep], out_ids[keep]
+    order = nms(xyxy, scores, iou, out_ids)[:max_det]
+    return Detections(to_frame(xyxy[order], geometry), scores[order], out_ids[order])
+
+
+def check_options(conf: float, iou: float | None = None, max_det: int | None = None, batch: int | None = None) -> None:
+    """Validate the options detectors share.
+
+    Raises:
+        ValueError: ``conf`` or ``iou`` outside [0, 1], or ``max_det``/``batch`` below 1.
+    """
+    for name, value in (("conf", conf), ("iou", iou)):
+        if value is not None and not 0.0 <= float(value) <= 1.0:
+            raise ValueError(f"{name} must lie in [0, 1], got {value}")
+    for name, value in (("max_det", max_det), ("batch", batch)):
+        if value is not None and int(value) < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
 
 
 def check_frames(frames: Sequence[np.ndarray], frame_ids: Sequence[int] | None = None) -> list[np.ndarray]:

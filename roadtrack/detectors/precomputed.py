@@ -1,4 +1,4 @@
-"""`PrecomputedDetector`: detections read from a MOTChallenge ``det.txt`` instead of computed from pixels."""
+"""`PrecomputedDetector`: detections read from a file (MOTChallenge, KITTI or COCO-json) instead of pixels."""
 
 from __future__ import annotations
 
@@ -11,33 +11,57 @@ import numpy as np
 from roadtrack.core.detections import Detections
 from roadtrack.core.interfaces import Detector
 from roadtrack.core.registry import register
-from roadtrack.io.mot import read_mot
+from roadtrack.detectors.detection_files import read_detections
+from roadtrack.detectors.labels import ClassMapSpec, ClassSelection
+from roadtrack.io.rows import TrackRows
 
 
 @register("detector", "precomputed")
 class PrecomputedDetector(Detector):
-    """Serves the rows of a MOTChallenge detection file frame by frame; never looks at pixels.
+    """Serves the rows of a detection file frame by frame; never looks at pixels.
 
     Args:
-        path: ``det.txt`` (``frame,-1,x,y,w,h,score,...``, 1-based frames).
-        min_score: drop detections scoring below this.
-        class_id: class id given to every detection (MOTChallenge detections are single-class).
+        path: the detection file; see `roadtrack.detectors.detection_files` for the formats.
+        min_score: drop detections scoring below this (the confidence threshold).
+        class_id: class id given to every detection of a MOTChallenge file (that format is single-class, "person").
+        format: ``"mot"``, ``"kitti"``, ``"coco"`` or ``"auto"`` (``.json`` -> COCO; comma-separated -> MOT;
+            else KITTI).
+        frame_offset: added to the file's frame numbers (COCO: image ids) to get roadtrack's 1-based frame
+            numbers; default 0 for MOT and COCO, 1 for KITTI (0-based frames).
+        classes: None for all, or output class ids/names to keep (mapped names when ``class_map`` is set).
+        class_map: map the file's classes to other labels, e.g. ``"road"`` (see `roadtrack.detectors.labels`).
+
+    Attributes:
+        class_names: output class id -> name (MOT: ``{class_id: "person"}``; KITTI: its types; COCO: categories).
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: a malformed line (see `read_mot`).
+        ValueError: a malformed file (naming the line or entry), unknown format, class or class map.
 
     Example:
         >>> det = PrecomputedDetector("MOT15/train/PETS09-S2L1/det/det.txt")     # doctest: +SKIP
         >>> det.detect([None, None], frame_ids=[1, 2])                           # doctest: +SKIP
+        >>> det = PrecomputedDetector("label_02/0000.txt", class_map="road", classes=["Car"])   # doctest: +SKIP
     """
 
-    def __init__(self, path: str | os.PathLike, min_score: float | None = None, class_id: int = 0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        min_score: float | None = None,
+        class_id: int = 0,
+        format: str = "auto",
+        frame_offset: int | None = None,
+        classes: Sequence[int | str] | None = None,
+        class_map: ClassMapSpec | None = None,
+    ) -> None:
         self.path = Path(path)
-        if not self.path.is_file():
-            raise FileNotFoundError(f"detection file not found: {self.path}")
-        self.class_names = {int(class_id): "person"}
-        rows = read_mot(self.path, min_score=min_score, class_id=class_id)
+        rows, names = read_detections(self.path, format, frame_offset, class_id)
+        self._selection = ClassSelection.build(names, classes, class_map)
+        self.class_names = self._selection.names
+        if min_score is not None:
+            rows = rows[rows.scores >= min_score]
+        keep, out_ids = self._selection.map_ids(rows.class_ids)
+        rows = TrackRows(rows.frames[keep], rows.ids[keep], rows.xyxy[keep], rows.scores[keep], out_ids[keep])
         # Grouped once here, so each detect() call is a dictionary lookup per frame.
         self._by_frame = {frame: group.to_detections() for frame, group in rows.split_by_frame()}
         self._empty = Detections.empty()
@@ -71,3 +95,4 @@ class PrecomputedDetector(Detector):
     def reset(self) -> None:
         """Number frames from 1 again."""
         self._next_frame = 1
+

@@ -18,9 +18,11 @@ from roadtrack.core.device import resolve_device
 from roadtrack.core.interfaces import Detector
 from roadtrack.core.registry import register
 from roadtrack.detectors import postprocess as pp
+from roadtrack.detectors.labels import ClassMapSpec, ClassSelection
 
 _CONFIG_SUFFIXES = {".yaml", ".yml"}  # Ultralytics would build an untrained model from these
 _NATIVE_FORMATS = {"pt", "torchscript"}  # run any batch size; exported formats may have a fixed one
+_ARCHS = ("auto", "yolo", "rtdetr")
 
 
 def _import_ultralytics() -> Any:
@@ -36,6 +38,19 @@ def _import_ultralytics() -> Any:
     return ultralytics
 
 
+def _load(ultralytics: Any, path: Path, arch: str) -> tuple[Any, str]:
+    """Open ``path`` with the Ultralytics model class of its architecture; returns (model, "yolo" | "rtdetr")."""
+    if arch == "auto" and "rtdetr" in path.name.lower():
+        arch = "rtdetr"
+    if arch == "rtdetr":
+        return ultralytics.RTDETR(str(path)), arch
+    model = ultralytics.YOLO(str(path), task="detect")
+    # A .pt checkpoint is unpickled right away; YOLO() would run an RT-DETR network with YOLO's post-processing.
+    if arch == "auto" and type(model.model).__name__.startswith("RTDETR"):
+        return ultralytics.RTDETR(str(path)), "rtdetr"
+    return model, "yolo"
+
+
 def _half_precision_arg() -> dict[str, Any]:
     # Ultralytics 8.4 replaced the `half` flag (now deprecated, warning on every call) with `quantize=16`.
     from ultralytics.cfg import DEFAULT_CFG_DICT
@@ -49,18 +64,24 @@ class UltralyticsDetector(Detector):
 
     Args:
         weights: path to local weights. Never downloaded: a missing path raises `FileNotFoundError`.
-            A file name containing ``"rtdetr"`` is loaded as RT-DETR.
         conf: keep boxes scoring above this, in [0, 1].
-        classes: None for all classes, or class ids and/or names of the model (e.g. ``["person", "car"]``).
+        classes: None for all classes, or output class ids and/or names (the model's, e.g. ``["person", "car"]``;
+            mapped ones such as ``["Ped", "Car"]`` when ``class_map`` is set).
         iou: NMS IoU threshold in [0, 1].
         imgsz: inference size, pixels (exports with a fixed size use their own).
         device: ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` (see `roadtrack.core.device.resolve_device`).
         half: FP16 inference where the backend supports it.
         max_det: at most this many boxes per frame.
         batch: at most this many frames per model call; exports with a fixed batch size use that instead.
+        arch: ``"yolo"`` (YOLOv3/v5u/v8/v11/...), ``"rtdetr"`` (RT-DETR) or ``"auto"``: RT-DETR when the file name
+            contains ``"rtdetr"`` or a ``.pt`` checkpoint holds an RT-DETR model, else YOLO.
+        class_map: map the model's classes to other labels, e.g. ``"road"`` (see `roadtrack.detectors.labels`).
+            Ultralytics runs NMS per model class, so boxes of two model classes merged by the map do not
+            suppress each other.
 
     Attributes:
-        class_names: class id -> name, the model's ``names``.
+        class_names: output class id -> name: the model's ``names``, or the mapped labels with ``class_map``.
+        arch: ``"yolo"`` or ``"rtdetr"``, as loaded.
 
     Raises:
         FileNotFoundError: ``weights`` does not exist.
@@ -83,16 +104,19 @@ class UltralyticsDetector(Detector):
         half: bool = False,
         max_det: int = 300,
         batch: int = 16,
+        arch: str = "auto",
+        class_map: ClassMapSpec | None = None,
     ) -> None:
         path = Path(weights)
         if not path.exists():  # before ultralytics is touched: it would try to download the name
             raise FileNotFoundError(f"weights not found: {path}")
         if path.suffix.lower() in _CONFIG_SUFFIXES:
             raise ValueError(f"cannot load weights {path}: a model config file, not trained weights")
-        if not 0.0 <= conf <= 1.0 or not 0.0 <= iou <= 1.0:
-            raise ValueError(f"conf and iou must lie in [0, 1], got conf={conf}, iou={iou}")
-        if int(batch) < 1 or int(max_det) < 1 or int(imgsz) < 32:
-            raise ValueError(f"need batch >= 1, max_det >= 1 and imgsz >= 32, got {batch}, {max_det}, {imgsz}")
+        pp.check_options(conf, iou, max_det, batch)
+        if arch not in _ARCHS:
+            raise ValueError(f"unknown arch {arch!r}; choose from {', '.join(_ARCHS)}")
+        if int(imgsz) < 32:
+            raise ValueError(f"imgsz must be at least 32, got {imgsz}")
         self.device = resolve_device(device)
         ultralytics = _import_ultralytics()
 
@@ -102,14 +126,13 @@ class UltralyticsDetector(Detector):
         if half:
             self._predict_args.update(_half_precision_arg())
         try:
-            is_rtdetr = "rtdetr" in path.name.lower()
-            self._model = ultralytics.RTDETR(str(path)) if is_rtdetr else ultralytics.YOLO(str(path), task="detect")
+            self._model, self.arch = _load(ultralytics, path, arch)
             # Exported formats load on the first predict; run it now so unloadable weights fail here, not mid-video.
             self._model.predict(np.zeros((64, 64, 3), np.uint8), **self._predict_args)
         except Exception as exc:  # torch, onnxruntime and openvino each raise their own types
             raise ValueError(f"cannot load weights {path}: {type(exc).__name__}: {exc}") from exc
-        self.class_names = {int(k): str(v) for k, v in self._model.names.items()}
-        self.classes = pp.resolve_classes(classes, self.class_names)
+        self._selection = ClassSelection.build(self._model.names, classes, class_map)
+        self.class_names = self._selection.names
         self.batch = min(int(batch), self._fixed_batch() or int(batch))
 
     def _fixed_batch(self) -> int | None:
@@ -127,14 +150,18 @@ class UltralyticsDetector(Detector):
             frame_ids: unused (accepted for the `Detector` interface); must match ``frames`` in length.
 
         Returns:
-            One `Detections` per frame: xyxy in frame pixels (float64), scores, the model's class ids.
+            One `Detections` per frame: xyxy in frame pixels (float64), scores, output class ids.
         """
         frames = pp.check_frames(frames, frame_ids)
-        classes = None if self.classes is None else self.classes.tolist()
+        model_ids = self._selection.model_ids
+        classes = None if model_ids is None else model_ids.tolist()
         out: list[Detections] = []
         for start in range(0, len(frames), self.batch):
+            if classes == []:  # the class filter leaves nothing this model can find
+                out.extend(Detections.empty() for _ in frames[start:start + self.batch])
+                continue
             results = self._model.predict(frames[start:start + self.batch], classes=classes, **self._predict_args)
-            out.extend(self._to_detections(r.boxes) for r in results)
+            out.extend(self._selection.apply(self._to_detections(r.boxes)) for r in results)
         return out
 
     @staticmethod

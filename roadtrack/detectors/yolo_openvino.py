@@ -17,6 +17,8 @@ from roadtrack.core.device import openvino_device
 from roadtrack.core.interfaces import Detector
 from roadtrack.core.registry import register
 from roadtrack.detectors import postprocess as pp
+from roadtrack.detectors.labels import ClassMapSpec, ClassSelection
+from roadtrack.detectors.runtime import pick_openvino_device
 
 
 _MAX_CHUNK = 8  # frames per inference for dynamic-batch exports
@@ -65,13 +67,15 @@ class YoloOpenVINODetector(Detector):
         weights: the ``*_openvino_model`` folder written by ``yolo export format=openvino`` (or its ``.xml``).
             ``metadata.yaml`` beside the model supplies the input size and class names.
         conf: keep boxes whose best class score is above this, in [0, 1].
-        classes: None for all classes, or class ids and/or names (e.g. ``["person", 2]``).
-        iou: NMS IoU threshold in [0, 1]; boxes of different classes never suppress each other.
+        classes: None for all classes, or output class ids and/or names (e.g. ``["person", 2]``; ROAD names such
+            as ``["Ped"]`` when ``class_map`` is set).
+        iou: NMS IoU threshold in [0, 1]; boxes of different (output) classes never suppress each other.
         device: ``"auto"``, ``"cpu"`` or ``"cuda[:N]"`` (the OpenVINO GPU plugin, i.e. an Intel GPU).
         max_det: at most this many boxes per frame, highest scores first.
+        class_map: map the model's classes to other labels, e.g. ``"road"`` (see `roadtrack.detectors.labels`).
 
     Attributes:
-        class_names: class id -> name from the export's metadata.
+        class_names: output class id -> name (the export's metadata names unless ``class_map`` is set).
         input_hw: (height, width) of the network input, pixels.
 
     Example:
@@ -88,12 +92,10 @@ class YoloOpenVINODetector(Detector):
         iou: float = 0.7,
         device: str = "auto",
         max_det: int = 300,
+        class_map: ClassMapSpec | None = None,
     ) -> None:
-        if not 0.0 <= conf <= 1.0 or not 0.0 <= iou <= 1.0:
-            raise ValueError(f"conf and iou must lie in [0, 1], got conf={conf}, iou={iou}")
-        if int(max_det) < 1:
-            raise ValueError(f"max_det must be at least 1, got {max_det}")
-        ov_name = openvino_device(device)  # validates the spelling before any file is read
+        pp.check_options(conf, iou, max_det)
+        openvino_device(device)  # validates the spelling before any file is read
         xml = find_openvino_xml(weights)
         meta = _read_metadata(xml)
         if meta.get("task", "detect") != "detect":
@@ -131,15 +133,16 @@ class YoloOpenVINODetector(Detector):
         self._nc = out_shape[1].get_length() - 4
         names = meta.get("names") or {i: f"class{i}" for i in range(self._nc)}
         names = dict(enumerate(names)) if isinstance(names, list) else names
-        self.class_names = {int(k): str(v) for k, v in names.items()}
-        if len(self.class_names) != self._nc:
+        model_names = {int(k): str(v) for k, v in names.items()}
+        if len(model_names) != self._nc:
             raise ValueError(
-                f"cannot load weights {weights}: {len(self.class_names)} class names for {self._nc} class outputs"
+                f"cannot load weights {weights}: {len(model_names)} class names for {self._nc} class outputs"
             )
 
         self.conf, self.iou, self.max_det = float(conf), float(iou), int(max_det)
-        self.classes = pp.resolve_classes(classes, self.class_names)
-        self.device = self._pick_device(ov_name, core.available_devices, device)
+        self._selection = ClassSelection.build(model_names, classes, class_map)
+        self.class_names = self._selection.names
+        self.device = pick_openvino_device(device, core.available_devices)
         # LATENCY runs one inference at a time on all cores: right for frame-by-frame tracking on small CPUs.
         config = {"PERFORMANCE_HINT": "LATENCY"}
         try:
@@ -158,14 +161,6 @@ class YoloOpenVINODetector(Detector):
             return shape[2].get_length(), shape[3].get_length()
         raise ValueError(f"cannot load weights {weights}: dynamic input size and no imgsz in metadata.yaml")
 
-    @staticmethod
-    def _pick_device(ov_name: str, available: list[str], requested: str) -> str:
-        if ov_name == "AUTO" and available == ["CPU"]:
-            return "CPU"  # so the CPU plugin, not AUTO's selection logic, gets the config
-        if ov_name == "GPU" and not any(d.startswith("GPU") for d in available):
-            raise ValueError(f"device {requested!r}: OpenVINO sees no GPU (available: {', '.join(available)})")
-        return ov_name
-
     def detect(self, frames: Sequence[np.ndarray], frame_ids: Sequence[int] | None = None) -> list[Detections]:
         """Detect objects in BGR frames.
 
@@ -174,7 +169,7 @@ class YoloOpenVINODetector(Detector):
             frame_ids: unused (accepted for the `Detector` interface); must match ``frames`` in length.
 
         Returns:
-            One `Detections` per frame: xyxy in frame pixels (float64), scores in [0, 1], class ids of the model.
+            One `Detections` per frame: xyxy in frame pixels (float64), scores in [0, 1], output class ids.
         """
         frames = pp.check_frames(frames, frame_ids)
         # Chunks of the export's batch (or _MAX_CHUNK): 40 float32 640x640 inputs at once would take ~200 MB.
@@ -188,8 +183,7 @@ class YoloOpenVINODetector(Detector):
 
     def _infer(self, images: np.ndarray) -> np.ndarray:
         """(b, H, W, 3) uint8 BGR letterboxed images, b <= the export's batch -> (b, 4 + nc, anchors) float32."""
-        # BGR -> RGB, HWC -> CHW, 0-255 -> 0-1: what the network was trained on.
-        blob = np.ascontiguousarray(images[..., ::-1].transpose(0, 3, 1, 2)).astype(np.float32) / np.float32(255)
+        blob = pp.to_blob(images, rgb=True, scale=1 / 255)  # what the network was trained on
         n = len(blob)
         if self._batch is not None and n < self._batch:  # a fixed-batch export needs a full batch: add blanks
             blob = np.concatenate([blob, np.zeros((self._batch - n, *blob.shape[1:]), np.float32)])
@@ -202,13 +196,7 @@ class YoloOpenVINODetector(Detector):
         # Score = best class score (YOLOv8 has no objectness); argmax only for the few anchors above conf.
         keep = np.flatnonzero(class_scores.max(axis=0) > self.conf)
         class_ids = class_scores[:, keep].argmax(axis=0)
-        if self.classes is not None:
-            wanted = np.isin(class_ids, self.classes)
-            keep, class_ids = keep[wanted], class_ids[wanted]
-        if keep.size == 0:
-            return Detections.empty()
-        scores = class_scores[class_ids, keep].astype(np.float64)
+        scores = class_scores[class_ids, keep]
         cx, cy, w, h = pred[:4, keep].astype(np.float64)
         xyxy = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
-        order = pp.nms(xyxy, scores, self.iou, class_ids)[: self.max_det]
-        return Detections(pp.to_frame(xyxy[order], geometry), scores[order], class_ids[order])
+        return pp.finish(xyxy, scores, class_ids, self._selection, self.iou, self.max_det, geometry)

@@ -87,3 +87,98 @@ def _good_file(tmp) -> PrecomputedDetector:
 def _bad_file(tmp) -> PrecomputedDetector:
     (tmp / "det.txt").write_text("1,-1,0,0,10,10,0.9,-1,-1,-1\n2,-1,a,0,10,10,0.9,-1,-1,-1\n")
     return PrecomputedDetector(tmp / "det.txt")
+
+
+@pytest.fixture
+def kitti_0000(shared):
+    return shared("data", "kitti_tracking", "training", "label_02", "0000.txt")
+
+
+def test_kitti_labels_as_detections(kitti_0000):
+    # Frame 0 of KITTI 0000 (roadtrack frame 1): two DontCare regions (dropped), then
+    #   0 0 Van ... 296.744956 161.752147 455.226042 292.372804 ...
+    #   0 1 Cyclist ... 737.619499 161.531951 931.112229 374.000000 ...
+    #   0 2 Pedestrian ... 1106.137292 166.576807 1204.470628 323.876144 ...
+    detector = PrecomputedDetector(kitti_0000)
+    (dets,) = detector.detect([None], frame_ids=[1])
+    assert dets.xyxy.tolist() == [[296.744956, 161.752147, 455.226042, 292.372804],
+                                  [737.619499, 161.531951, 931.112229, 374.0],
+                                  [1106.137292, 166.576807, 1204.470628, 323.876144]]
+    assert [detector.class_names[c] for c in dets.class_ids] == ["Van", "Cyclist", "Pedestrian"]
+    assert "DontCare" not in detector.class_names.values() and dets.scores.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_kitti_with_road_map(kitti_0000):
+    # Van -> MedVeh (4), Cyclist -> Cyc (2), Pedestrian -> Ped (0); classes keeps Ped and Cyc only.
+    detector = PrecomputedDetector(kitti_0000, class_map="road", classes=["Ped", "Cyc"])
+    (dets,) = detector.detect([None], frame_ids=[1])
+    assert dets.class_ids.tolist() == [2, 0] and detector.class_names[2] == "Cyc"
+    everything = PrecomputedDetector(kitti_0000, class_map="road")
+    assert everything.detect([None], frame_ids=[1])[0].class_ids.tolist() == [4, 2, 0]
+
+
+def test_kitti_results_keep_unknown_types_and_scores(tmp_path):
+    (tmp_path / "res.txt").write_text(
+        "0 3 Car -1 -1 -10 10 20 30 40 -1 -1 -1 -1000 -1000 -1000 -10 0.75\n"
+        "2 4 Bus -1 -1 -10 1 2 3 4 -1 -1 -1 -1000 -1000 -1000 -10 0.5\n"
+    )
+    detector = PrecomputedDetector(tmp_path / "res.txt")
+    first, _, third = detector.detect([None] * 3, frame_ids=[1, 2, 3])
+    assert first.scores.tolist() == [0.75] and detector.class_names[first.class_ids[0]] == "Car"
+    assert detector.class_names[third.class_ids[0]] == "Bus" and third.class_ids[0] == 9  # after KITTI's 9 types
+
+
+COCO_RESULTS = [
+    {"image_id": 1, "category_id": 1, "bbox": [10, 20, 30, 40], "score": 0.9},
+    {"image_id": 1, "category_id": 3, "bbox": [100, 50, 20, 10], "score": 0.4},
+    {"image_id": 3, "category_id": 10, "bbox": [5.5, 6, 7, 8], "score": 0.7},
+]
+
+
+def test_coco_results(tmp_path):
+    import json
+
+    (tmp_path / "dets.json").write_text(json.dumps(COCO_RESULTS))
+    detector = PrecomputedDetector(tmp_path / "dets.json", min_score=0.5)
+    one, two, three = detector.detect([None] * 3, frame_ids=[1, 2, 3])
+    assert one.xyxy.tolist() == [[10, 20, 40, 60]] and one.class_ids.tolist() == [1]  # 0.4 car dropped
+    assert len(two) == 0 and three.xyxy.tolist() == [[5.5, 6, 12.5, 14]]
+    assert detector.class_names[1] == "person" and detector.class_names[10] == "traffic light"
+    road = PrecomputedDetector(tmp_path / "dets.json", class_map="road")
+    assert [d.class_ids.tolist() for d in road.detect([None] * 3, frame_ids=[1, 2, 3])] == [[0, 1], [], [8]]
+    # Zero-based image ids: frame_offset 1 makes image 0 frame 1.
+    shifted = PrecomputedDetector(tmp_path / "dets.json", frame_offset=1)
+    assert shifted.frame_numbers == [2, 4]
+
+
+def test_coco_dataset_dict_names_its_categories(tmp_path):
+    import json
+
+    data = {"annotations": [{"image_id": 2, "category_id": 7, "bbox": [0, 0, 1, 1], "score": 0.5}],
+            "categories": [{"id": 7, "name": "rickshaw"}]}
+    (tmp_path / "d.json").write_text(json.dumps(data))
+    detector = PrecomputedDetector(tmp_path / "d.json", format="coco")
+    assert detector.class_names == {7: "rickshaw"} and detector.frame_numbers == [2]
+
+
+@pytest.mark.parametrize(
+    "name, content, options, match",
+    [
+        ("d.json", "{not json", {}, r"d.json: not a JSON file"),
+        ("d.json", '{"images": []}', {}, "expected a list of detections or a COCO dict with 'annotations'"),
+        ("d.json", '[{"image_id": 1, "bbox": [0, 0, 1, 1]}]', {}, r"d.json, detection 0: expected image_id, "
+                                                                  r"category_id, bbox .*KeyError"),
+        ("d.json", '[{"image_id": 1.5, "category_id": 1, "bbox": [0, 0, 1, 1]}]', {}, "detection 0: bad values"),
+        ("d.json", '[{"image_id": 1, "category_id": 1, "bbox": [0, 0, -1, 1]}]', {}, "sizes >= 0"),
+        ("d.txt", "1,-1,0,0,1,1,0.9,-1,-1,-1\n", {"format": "yolo"}, "unknown detection file format 'yolo'"),
+        ("d.txt", "0 1 Car -1 -1 -10 10 20 5 40 -1 -1 -1 -1 -1 -1 -10\n", {}, r"d.txt, line 1: bad box"),
+        ("d.txt", "1,-1,0,0,1,1,0.9,-1,-1,-1\n", {"class_map": "road", "classes": ["Car"]}, None),  # no error
+    ],
+)
+def test_file_errors(tmp_path, name, content, options, match):
+    (tmp_path / name).write_text(content)
+    if match is None:
+        assert len(PrecomputedDetector(tmp_path / name, **options).detect([None], frame_ids=[1])[0]) == 0
+    else:
+        with pytest.raises(ValueError, match=match):
+            PrecomputedDetector(tmp_path / name, **options)

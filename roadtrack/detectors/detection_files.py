@@ -1,0 +1,136 @@
+"""Readers for detection files produced elsewhere: MOTChallenge ``det.txt``, KITTI tracking and COCO-json results.
+
+Each returns the detections as `TrackRows` with roadtrack's 1-based frame numbers plus the class id -> name table,
+so `PrecomputedDetector` can serve any of them.
+
+- MOTChallenge: ``frame,-1,x,y,w,h,score,...`` (1-based frames), one class.
+- KITTI tracking: ``frame id type trunc occl alpha x1 y1 x2 y2 h w l X Y Z ry [score]`` (0-based frames); class ids
+  index ``KITTI_CLASSES``, other types get the next ids; ``DontCare`` regions are not detections and are dropped.
+- COCO results: a JSON list of ``{"image_id", "category_id", "bbox": [x, y, w, h], "score"}`` (the format
+  ``pycocotools``' ``loadRes`` reads), or a COCO dataset dict whose ``annotations`` hold them (then its
+  ``categories`` name the classes). ``image_id`` is taken as the frame number.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from roadtrack.core.boxes import tlwh_to_xyxy
+from roadtrack.detectors.coco import COCO_CATEGORIES
+from roadtrack.io.kitti import KITTI_CLASSES, read_kitti_tracking
+from roadtrack.io.mot import read_mot
+from roadtrack.io.rows import TrackRows
+
+FORMATS = ("auto", "mot", "kitti", "coco")
+DEFAULT_FRAME_OFFSET = {"mot": 0, "kitti": 1, "coco": 0}  # added to the file's frame numbers -> 1-based frames
+
+
+def sniff_format(path: Path) -> str:
+    """``"coco"`` for ``.json``; else ``"mot"`` when the first line is comma-separated, ``"kitti"`` otherwise."""
+    if path.suffix.lower() == ".json":
+        return "coco"
+    with open(path, encoding="utf-8") as f:
+        first = next((line for line in f if line.strip()), "")
+    return "mot" if "," in first else "kitti"
+
+
+def read_detections(
+    path: str | os.PathLike, fmt: str = "auto", frame_offset: int | None = None, class_id: int = 0
+) -> tuple[TrackRows, dict[int, str]]:
+    """Read a detection file of any supported format.
+
+    Args:
+        path: the file.
+        fmt: ``"mot"``, ``"kitti"``, ``"coco"`` or ``"auto"`` (see `sniff_format`).
+        frame_offset: added to the file's frame numbers (COCO: image ids) to get 1-based frames; default 0 for
+            MOT and COCO, 1 for KITTI's 0-based frames.
+        class_id: class id of every MOTChallenge row (that format has no class column).
+
+    Returns:
+        Rows (``ids`` -1 for detections; KITTI result ids are kept) and class id -> name.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: unknown format or a malformed file, naming the file and the first bad line or entry.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"detection file not found: {path}")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown detection file format {fmt!r}; choose from {', '.join(FORMATS)}")
+    fmt = sniff_format(path) if fmt == "auto" else fmt
+    offset = DEFAULT_FRAME_OFFSET[fmt] if frame_offset is None else int(frame_offset)
+    if fmt == "mot":
+        rows, names = read_mot(path, class_id=class_id), {int(class_id): "person"}
+    elif fmt == "kitti":
+        rows, names = _read_kitti(path)
+    else:
+        rows, names = read_coco_results(path)
+    if offset:
+        rows = TrackRows(rows.frames + offset, rows.ids, rows.xyxy, rows.scores, rows.class_ids, rows.extra)
+    return rows, names
+
+
+def _read_kitti(path: Path) -> tuple[TrackRows, dict[int, str]]:
+    rows = read_kitti_tracking(path)
+    types = np.asarray(rows.extra["type"], dtype=str)
+    keep = types != "DontCare"
+    rows, types = rows[keep], types[keep]
+    names = dict(enumerate(KITTI_CLASSES))
+    class_ids = rows.class_ids.copy()
+    for extra_type in dict.fromkeys(types[class_ids < 0].tolist()):  # types outside KITTI's list, in file order
+        new_id = len(names)
+        names[new_id] = extra_type
+        class_ids[types == extra_type] = new_id
+    rows = TrackRows(rows.frames, rows.ids, rows.xyxy, rows.scores, class_ids, rows.extra)
+    return rows, {k: v for k, v in names.items() if v != "DontCare"}
+
+
+def read_coco_results(path: str | os.PathLike) -> tuple[TrackRows, dict[int, str]]:
+    """Read COCO-json detection results.
+
+    Returns:
+        Rows with ``frames`` = ``image_id``, ``class_ids`` = ``category_id``, ids -1, and category id -> name
+        (from the file's ``categories``, else the COCO categories, else ``class<id>``).
+
+    Raises:
+        ValueError: not JSON, or an entry without a valid ``image_id``, ``category_id``, ``bbox`` or ``score``.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a JSON file: {exc}") from None
+    categories = None
+    if isinstance(data, dict):
+        if "annotations" not in data:
+            raise ValueError(f"{path}: expected a list of detections or a COCO dict with 'annotations'")
+        categories = {int(c["id"]): str(c["name"]) for c in data.get("categories") or []} or None
+        data = data["annotations"]
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a list of detections, got {type(data).__name__}")
+    table = np.zeros((len(data), 7))
+    for k, det in enumerate(data):
+        try:
+            x, y, w, h = (float(v) for v in det["bbox"])
+            table[k] = det["image_id"], det["category_id"], x, y, w, h, det.get("score", 1.0)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{path}, detection {k}: expected image_id, category_id, bbox [x, y, w, h] and score, "
+                             f"got {json.dumps(det)[:200]} ({type(exc).__name__}: {exc})") from None
+    ints = table[:, :2]
+    bad = ~np.all(np.isfinite(table), axis=1) | np.any(ints != np.round(ints), axis=1) | np.any(table[:, 4:6] < 0, axis=1)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{path}, detection {k}: bad values {json.dumps(data[k])[:200]} "
+                         "(ids must be integers, sizes >= 0, all finite)")
+    class_ids = table[:, 1].astype(np.int64)
+    if categories is None:
+        known = set(class_ids.tolist()) <= set(COCO_CATEGORIES)
+        categories = dict(COCO_CATEGORIES) if known else {c: f"class{c}" for c in sorted(set(class_ids.tolist()))}
+    rows = TrackRows(table[:, 0].astype(np.int64), np.full(len(table), -1), tlwh_to_xyxy(table[:, 2:6]),
+                     table[:, 6], class_ids)
+    return rows, categories
