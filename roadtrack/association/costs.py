@@ -31,15 +31,113 @@ def iou(a_xyxy: np.ndarray, b_xyxy: np.ndarray) -> np.ndarray:
         >>> iou(np.array([[0, 0, 10, 10]]), np.array([[5, 0, 15, 10], [20, 20, 20, 20]])).round(4).tolist()
         [[0.3333, 0.0]]
     """
-    a = _boxes(a_xyxy, "a_xyxy")[:, None, :]  # (T, 1, 4)
-    b = _boxes(b_xyxy, "b_xyxy")[None, :, :]  # (1, D, 4)
-    iw = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0.0, None)
-    ih = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0.0, None)
-    inter = iw * ih
-    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
-    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
-    union = area_a + area_b - inter
+    a = _boxes(a_xyxy, "a_xyxy")
+    b = _boxes(b_xyxy, "b_xyxy")
+    if a.shape[0] == 0 or b.shape[0] == 0:
+        return np.zeros((a.shape[0], b.shape[0]))
+    if a.shape[0] * b.shape[0] <= _CHUNK_CELLS:
+        return _iou_block(a, b)
+    # Large problems in row blocks: the temporaries stay in cache instead of streaming through memory.
+    out = np.empty((a.shape[0], b.shape[0]))
+    step = max(1, _CHUNK_CELLS // b.shape[0])
+    for start in range(0, a.shape[0], step):
+        out[start:start + step] = _iou_block(a[start:start + step], b)
+    return out
+
+
+_CHUNK_CELLS = 1 << 16
+
+
+def _iou_block(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ax1, ay1, ax2, ay2 = (a[:, k:k + 1] for k in range(4))  # (T, 1) columns
+    bx1, by1, bx2, by2 = b.T  # (D,) rows, broadcast to (T, D)
+    iw = np.minimum(ax2, bx2)
+    iw -= np.maximum(ax1, bx1)
+    ih = np.minimum(ay2, by2)
+    ih -= np.maximum(ay1, by1)
+    np.maximum(iw, 0.0, out=iw)
+    np.maximum(ih, 0.0, out=ih)
+    inter = np.multiply(iw, ih, out=iw)
+    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1)
+    union -= inter
+    return np.divide(inter, union, out=ih) if (union > 0).all() else _safe_divide(inter, union)
+
+
+def _safe_divide(inter: np.ndarray, union: np.ndarray) -> np.ndarray:
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
+def _pairs(a_xyxy: np.ndarray, b_xyxy: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Broadcast (T, 4) and (D, 4) boxes to (T, D) corner arrays: ax1, ay1, ax2, ay2, bx1, by1, bx2, by2."""
+    a = _boxes(a_xyxy, "a_xyxy")[:, None, :]
+    b = _boxes(b_xyxy, "b_xyxy")[None, :, :]
+    return (*np.moveaxis(a, -1, 0), *np.moveaxis(b, -1, 0))
+
+
+def _enclosing(ax1, ay1, ax2, ay2, bx1, by1, bx2, by2) -> tuple[np.ndarray, np.ndarray]:
+    """Width and height of the smallest box enclosing each pair."""
+    return np.maximum(ax2, bx2) - np.minimum(ax1, bx1), np.maximum(ay2, by2) - np.minimum(ay1, by1)
+
+
+def giou(a_xyxy: np.ndarray, b_xyxy: np.ndarray) -> np.ndarray:
+    """Generalised IoU (Rezatofighi et al., 2019): ``IoU - (C - U) / C`` with C the enclosing box's area.
+
+    Args:
+        a_xyxy: (T, 4) boxes, pixels; b_xyxy: (D, 4).
+
+    Returns:
+        (T, D) float64 in [-1, 1]; 0 where the enclosing box is empty.
+
+    Example:
+        >>> float(giou(np.array([[0, 0, 10, 10]]), np.array([[20, 0, 30, 10]]))[0, 0])  # U 200, C 300
+        -0.3333333333333333
+    """
+    corners = _pairs(a_xyxy, b_xyxy)
+    overlap = iou(a_xyxy, b_xyxy)
+    ax1, ay1, ax2, ay2, bx1, by1, bx2, by2 = corners
+    inter = np.clip(np.minimum(ax2, bx2) - np.maximum(ax1, bx1), 0, None) * np.clip(np.minimum(ay2, by2) - np.maximum(ay1, by1), 0, None)
+    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter
+    cw, ch = _enclosing(*corners)
+    hull = cw * ch
+    penalty = np.divide(hull - union, hull, out=np.zeros_like(hull), where=hull > 0)
+    return overlap - penalty
+
+
+def _centre_penalty(corners) -> np.ndarray:
+    """DIoU's ``rho^2 / c^2``: squared centre distance over the squared diagonal of the enclosing box."""
+    ax1, ay1, ax2, ay2, bx1, by1, bx2, by2 = corners
+    rho2 = ((ax1 + ax2 - bx1 - bx2) ** 2 + (ay1 + ay2 - by1 - by2) ** 2) / 4.0
+    cw, ch = _enclosing(*corners)
+    c2 = cw**2 + ch**2
+    return np.divide(rho2, c2, out=np.zeros_like(c2), where=c2 > 0)
+
+
+def diou(a_xyxy: np.ndarray, b_xyxy: np.ndarray) -> np.ndarray:
+    """Distance IoU (Zheng et al., 2020): ``IoU - rho^2 / c^2``; (T, 4) x (D, 4) -> (T, D) in [-1, 1].
+
+    Example:
+        >>> float(diou(np.array([[0, 0, 10, 10]]), np.array([[20, 0, 30, 10]]))[0, 0])  # rho 20, c^2 900 + 100
+        -0.4
+    """
+    return iou(a_xyxy, b_xyxy) - _centre_penalty(_pairs(a_xyxy, b_xyxy))
+
+
+def ciou(a_xyxy: np.ndarray, b_xyxy: np.ndarray) -> np.ndarray:
+    """Complete IoU (Zheng et al., 2020): DIoU minus ``alpha * v``, the aspect-ratio consistency term.
+
+    ``v = 4 / pi^2 * (atan(wb / hb) - atan(wa / ha))^2`` and ``alpha = v / (1 - IoU + v)``; boxes with zero
+    height count as aspect angle pi / 2. (T, 4) x (D, 4) -> (T, D) in [-1.5, 1].
+    """
+    corners = _pairs(a_xyxy, b_xyxy)
+    ax1, ay1, ax2, ay2, bx1, by1, bx2, by2 = corners
+    overlap = iou(a_xyxy, b_xyxy)
+    v = 4.0 / np.pi**2 * (np.arctan2(bx2 - bx1, by2 - by1) - np.arctan2(ax2 - ax1, ay2 - ay1)) ** 2
+    denom = 1.0 - overlap + v
+    alpha = np.divide(v, denom, out=np.zeros_like(v), where=denom > 0)
+    return overlap - _centre_penalty(corners) - alpha * v
+
+
+BOX_SIMILARITIES = {"iou": iou, "giou": giou, "diou": diou, "ciou": ciou}
 
 
 def class_gate(cost: np.ndarray, track_classes: np.ndarray, det_classes: np.ndarray) -> np.ndarray:

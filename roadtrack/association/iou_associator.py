@@ -6,19 +6,16 @@ import dataclasses
 
 import numpy as np
 
-from roadtrack.core import Associator, Detections, Matches, register
-from roadtrack.association.costs import class_gate, iou
-from roadtrack.association.solver import METHODS, matches_from_pairs, solve
-
-
-def _one_to_one(candidates: np.ndarray) -> bool:
-    """True if the (T, D) boolean matrix has at least one pair and no row or column with two."""
-    return bool(candidates.any()) and candidates.sum(0).max() == 1 and candidates.sum(1).max() == 1
+from roadtrack.association.costs import iou
+from roadtrack.association.solver import METHODS, matches_from_pairs
+from roadtrack.association.stages import sort_assignment
+from roadtrack.association.view import TrackAssociator, TrackView
+from roadtrack.core import Detections, Matches, register
 
 
 @register("associator", "iou")
 @dataclasses.dataclass(frozen=True)
-class IoUAssociator(Associator):
+class IoUAssociator(TrackAssociator):
     """Match tracks to detections maximising total IoU, SORT's way.
 
     The steps follow the original SORT, because that is the variant that reproduces SORT's published
@@ -63,14 +60,11 @@ class IoUAssociator(Associator):
             `Matches` with rows indexing tracks and cols indexing ``detections``.
         """
         overlap = iou(track_xyxy, detections.xyxy)  # (T, D)
-        n_tracks, n_dets = overlap.shape
-        cost = 1.0 - overlap
+        allowed = None
         if self.class_aware:
-            cost = class_gate(cost, track_class_ids, detections.class_ids)
-        candidates = np.isfinite(cost) & (overlap > self.iou_threshold)
-        if _one_to_one(candidates):
-            rows, cols = np.nonzero(candidates)
-            return matches_from_pairs(rows, cols, n_tracks, n_dets)
-        full = solve(cost, max_cost=np.inf, method=self.method)
-        keep = overlap[full.rows, full.cols] >= self.iou_threshold
-        return matches_from_pairs(full.rows[keep], full.cols[keep], n_tracks, n_dets)
+            allowed = np.asarray(track_class_ids).reshape(-1, 1) == detections.class_ids.reshape(1, -1)
+        rows, cols = sort_assignment(overlap, self.iou_threshold, allowed, method=self.method)
+        return matches_from_pairs(rows, cols, *overlap.shape)
+
+    def match(self, tracks: TrackView, detections: Detections) -> Matches:
+        return self.associate(tracks.xyxy, tracks.class_ids, detections)

@@ -65,6 +65,10 @@ class LinearKalman(MotionModel, abc.ABC):
 
     ndim_meas: int
     velocity_of: tuple[int, ...]
+    # State components of the box size's velocity; `freeze_size` zeroes them for tracks without a detection.
+    size_velocity: tuple[int, ...] = ()
+    # Noise scale adaptive (StrongSORT's NSA): scale the measurement noise R by (1 - score)^2, set by variants.
+    nsa: bool = False
 
     def __init__(self) -> None:
         m, v = self.ndim_meas, len(self.velocity_of)
@@ -100,6 +104,13 @@ class LinearKalman(MotionModel, abc.ABC):
         """Adjust (N, S) states before prediction; returns a new array. The default changes nothing."""
         return mean
 
+    @abc.abstractmethod
+    def warp_matrix(self, linear: np.ndarray) -> np.ndarray:
+        """(2, 2) linear part of an image affine transform -> (S, S) matrix applied to the state.
+
+        The translation moves the centre only (components 0 and 1 of every variant's state).
+        """
+
     # ---- MotionModel ---------------------------------------------------------------------------
     def initiate(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Start tracks at (N, 4) xyxy boxes with zero velocity.
@@ -124,23 +135,59 @@ class LinearKalman(MotionModel, abc.ABC):
         """Measurement-space distribution: (N, M) ``H x`` and (N, M, M) innovation covariance ``H P H^T + R``."""
         return mean @ self.H.T, self.H @ cov @ self.H.T + self.measurement_noise(mean)
 
-    def update(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Correct row i of ``mean`` (N, S) / ``cov`` (N, S, S) with the (N, 4) xyxy box ``z[i]``."""
+    def update(
+        self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray, scores: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Correct row i of ``mean`` (N, S) / ``cov`` (N, S, S) with the (N, 4) xyxy box ``z[i]``.
+
+        Args:
+            scores: optional (N,) detection confidences in [0, 1]; used only when ``nsa`` is set, where
+                the measurement noise becomes ``(1 - score)^2 R`` (StrongSORT), floored at ``1e-4 R`` so a
+                score of 1 cannot make the innovation covariance singular.
+        """
         mean = np.asarray(mean, np.float64)
         if mean.shape[0] == 0:
             return mean.copy(), np.array(cov, np.float64, copy=True)
         r = self.measurement_noise(mean)
+        if self.nsa and scores is not None:
+            scale = np.clip(1.0 - np.asarray(scores, np.float64), 1e-2, 1.0) ** 2
+            r = r * scale[:, None, None]
         innovation = self.box_to_measurement(np.asarray(z, np.float64).reshape(-1, 4)) - mean @ self.H.T
         m = self.ndim_meas
         hp = cov[:, :m, :]  # H P: H selects the first M state components
         s = hp[:, :, :m] + r  # (N, M, M) innovation covariance H P H^T + R
         # K = P H^T S^-1; S and P are symmetric, so K^T = S^-1 (H P).
-        gain = np.swapaxes(np.linalg.solve(s, hp), 1, 2)  # (N, S, M)
-        new_mean = mean + np.einsum("nsm,nm->ns", gain, innovation)
-        i_kh = np.repeat(self._eye[None], mean.shape[0], axis=0)
-        i_kh[:, :, :m] -= gain  # I - K H, with K H = [K 0]
-        new_cov = i_kh @ cov @ np.swapaxes(i_kh, 1, 2) + gain @ r @ np.swapaxes(gain, 1, 2)
+        gain_t = np.linalg.solve(s, hp)  # (N, M, S)
+        gain = np.swapaxes(gain_t, 1, 2)  # (N, S, M)
+        new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
+        # Joseph form expanded: (I - KH) P (I - KH)^T + K R K^T = P - K HP - (K HP)^T + K S K^T.
+        khp = gain @ hp
+        new_cov = cov - khp - np.swapaxes(khp, 1, 2) + gain @ s @ gain_t
         return new_mean, new_cov
+
+    def warp(self, mean: np.ndarray, cov: np.ndarray, affine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Move all tracks by a camera motion: ``x = M x + b``, ``P = M P M^T``.
+
+        Args:
+            mean: (N, S) states; cov: (N, S, S).
+            affine: (2, 3) image transform from the previous frame's pixels to the current frame's.
+
+        Returns:
+            New (N, S) means and (N, S, S) covariances.
+        """
+        affine = np.asarray(affine, np.float64)
+        m = self.warp_matrix(affine[:, :2])
+        new_mean = np.asarray(mean, np.float64) @ m.T
+        new_mean[:, :2] += affine[:, 2]
+        return new_mean, m @ cov @ m.T
+
+    def freeze_size(self, mean: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Zero the size velocity of ``rows`` (ByteTrack/BoT-SORT do so for lost tracks before predicting)."""
+        if not self.size_velocity or not np.any(rows):
+            return mean
+        mean = mean.copy()
+        mean[np.ix_(np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows, self.size_velocity)] = 0.0
+        return mean
 
     def to_xyxy(self, mean: np.ndarray) -> np.ndarray:
         """(N, S) states -> (N, 4) xyxy boxes, pixels (non-finite where the state has no valid box)."""

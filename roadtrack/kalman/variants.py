@@ -1,4 +1,5 @@
-"""Kalman variants: SORT's (cx, cy, area, aspect) model and DeepSORT's (cx, cy, aspect, height) model.
+"""Kalman variants: SORT's (cx, cy, area, aspect), DeepSORT's (cx, cy, aspect, height) and BoT-SORT's
+(cx, cy, width, height) models.
 
 Each variant only chooses its state layout and noise; the filter equations are `LinearKalman`'s.
 Both need boxes with positive width and height: the aspect ratio (and for SORT the box recovered from
@@ -19,6 +20,16 @@ def _centre_size(xyxy: np.ndarray) -> tuple[np.ndarray, ...]:
     w = xyxy[:, 2] - xyxy[:, 0]
     h = xyxy[:, 3] - xyxy[:, 1]
     return xyxy[:, 0] + w / 2.0, xyxy[:, 1] + h / 2.0, w, h
+
+
+def _block_warp(size: int, blocks: tuple[int, ...], linear: np.ndarray, scaled: dict[int, float]) -> np.ndarray:
+    """(size, size) matrix applying ``linear`` to the component pairs starting at ``blocks`` and a factor to others."""
+    m = np.eye(size)
+    for b in blocks:
+        m[b:b + 2, b:b + 2] = linear
+    for i, factor in scaled.items():
+        m[i, i] = factor
+    return m
 
 
 def _diag(values: np.ndarray) -> np.ndarray:
@@ -79,6 +90,11 @@ class SortKalman(LinearKalman):
     def measurement_noise(self, mean: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self._r, (mean.shape[0], 4, 4))
 
+    def warp_matrix(self, linear: np.ndarray) -> np.ndarray:
+        """Centre and its velocity by ``linear``; area and its velocity by the area scale |det|; aspect fixed."""
+        area_scale = abs(float(np.linalg.det(linear)))
+        return _block_warp(7, (0, 4), linear, {self.AREA: area_scale, self.AREA_VELOCITY: area_scale})
+
     def constrain(self, mean: np.ndarray) -> np.ndarray:
         shrinking_to_nothing = mean[:, self.AREA] + mean[:, self.AREA_VELOCITY] <= 0
         if not shrinking_to_nothing.any():
@@ -100,16 +116,25 @@ class XYAHKalman(LinearKalman):
     Args:
         std_weight_position: position standard deviation per pixel of height.
         std_weight_velocity: velocity standard deviation per pixel of height.
+        nsa: scale the measurement noise by (1 - detection score)^2 (StrongSORT's NSA Kalman).
     """
 
     ndim_meas = 4
     velocity_of = (0, 1, 2, 3)
+    size_velocity = (7,)  # ByteTrack freezes the height velocity of lost tracks
     HEIGHT = 3
 
-    def __init__(self, std_weight_position: float = 1.0 / 20, std_weight_velocity: float = 1.0 / 160) -> None:
+    def __init__(self, std_weight_position: float = 1.0 / 20, std_weight_velocity: float = 1.0 / 160,
+                 nsa: bool = False) -> None:
         super().__init__()
         self.std_weight_position = std_weight_position
         self.std_weight_velocity = std_weight_velocity
+        self.nsa = nsa
+
+    def warp_matrix(self, linear: np.ndarray) -> np.ndarray:
+        """Centre and its velocity by ``linear``; height and its velocity by the scale sqrt|det|; aspect fixed."""
+        scale = float(np.sqrt(abs(np.linalg.det(linear))))
+        return _block_warp(8, (0, 4), linear, {self.HEIGHT: scale, self.HEIGHT + 4: scale})
 
     def box_to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
         cx, cy, w, h = _centre_size(xyxy)
@@ -144,3 +169,66 @@ class XYAHKalman(LinearKalman):
 
     def measurement_noise(self, mean: np.ndarray) -> np.ndarray:
         return _diag(self._std(mean[:, self.HEIGHT], self.std_weight_position, 1e-1) ** 2)
+
+
+@register("motion", "xywh")
+class XYWHKalman(LinearKalman):
+    """BoT-SORT's constant-velocity model (Aharon et al., 2022), also used by StrongSORT in BoxMOT.
+
+    State (S=8): cx, cy, w, h (pixels) and their velocities per frame. Measurement (M=4): cx, cy, w, h.
+    Standard deviations scale with the box's own width (for cx, w) and height (for cy, h): position
+    ``std_weight_position * size``, velocity ``std_weight_velocity * size``; initial deviations are twice the
+    position and ten times the velocity weights, as in DeepSORT.
+
+    Args:
+        std_weight_position: position standard deviation per pixel of box size.
+        std_weight_velocity: velocity standard deviation per pixel of box size.
+        nsa: scale the measurement noise by (1 - detection score)^2 (StrongSORT's NSA Kalman).
+
+    Example:
+        >>> kf = XYWHKalman()
+        >>> mean, cov = kf.initiate(np.array([[0.0, 0.0, 20.0, 40.0]]))
+        >>> mean[0, :4].tolist(), np.diag(cov[0])[:4].tolist()
+        ([10.0, 20.0, 20.0, 40.0], [4.0, 16.0, 4.0, 16.0])
+    """
+
+    ndim_meas = 4
+    velocity_of = (0, 1, 2, 3)
+    size_velocity = (6, 7)  # BoT-SORT freezes the width and height velocities of lost tracks
+    WIDTH, HEIGHT = 2, 3
+
+    def __init__(self, std_weight_position: float = 1.0 / 20, std_weight_velocity: float = 1.0 / 160,
+                 nsa: bool = False) -> None:
+        super().__init__()
+        self.std_weight_position = std_weight_position
+        self.std_weight_velocity = std_weight_velocity
+        self.nsa = nsa
+
+    def box_to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
+        return np.stack(_centre_size(xyxy), axis=1)
+
+    def state_to_xyxy(self, mean: np.ndarray) -> np.ndarray:
+        cx, cy, w, h = mean[:, :4].T
+        return np.stack([cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0], axis=1)
+
+    @staticmethod
+    def _std(wh: np.ndarray, weight: float) -> np.ndarray:
+        """(N, 2) widths and heights -> (N, 4) deviations ``weight * [w, h, w, h]``."""
+        return weight * np.concatenate([wh, wh], axis=1)
+
+    def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
+        wh = measurement[:, 2:4]
+        std = np.concatenate([self._std(wh, 2 * self.std_weight_position), self._std(wh, 10 * self.std_weight_velocity)], axis=1)
+        return _diag(std**2)
+
+    def process_noise(self, mean: np.ndarray) -> np.ndarray:
+        wh = mean[:, 2:4]
+        std = np.concatenate([self._std(wh, self.std_weight_position), self._std(wh, self.std_weight_velocity)], axis=1)
+        return _diag(std**2)
+
+    def measurement_noise(self, mean: np.ndarray) -> np.ndarray:
+        return _diag(self._std(mean[:, 2:4], self.std_weight_position) ** 2)
+
+    def warp_matrix(self, linear: np.ndarray) -> np.ndarray:
+        """BoT-SORT's warp: ``linear`` applied to (cx, cy), (w, h) and both velocity pairs."""
+        return _block_warp(8, (0, 2, 4, 6), linear, {})

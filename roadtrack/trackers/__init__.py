@@ -1,7 +1,12 @@
 """Trackers: one composed `MultiObjectTracker` and presets registered by name (``roadtrack.build("tracker", ...)``)."""
 
-from roadtrack.trackers.presets import sort
+from roadtrack.trackers.appearance import AppearanceMemory
+from roadtrack.trackers.lifecycle import Lifecycle
+from roadtrack.trackers.presets import botsort, bytetrack, deepsort, ocsort, sort, strongsort
 from roadtrack.trackers.table import TrackTable
-from roadtrack.trackers.tracker import Lifecycle, MultiObjectTracker
+from roadtrack.trackers.tracker import MultiObjectTracker
 
-__all__ = ["Lifecycle", "MultiObjectTracker", "TrackTable", "sort"]
+__all__ = [
+    "AppearanceMemory", "Lifecycle", "MultiObjectTracker", "TrackTable", "botsort", "bytetrack", "deepsort",
+    "ocsort", "sort", "strongsort",
+]

@@ -1,11 +1,36 @@
-"""Tracker presets: builders that compose `MultiObjectTracker` from parts. Their signatures hold the defaults."""
+"""Tracker presets: builders that compose `MultiObjectTracker` from parts. Their signatures hold the defaults.
+
+Defaults are the published ones of each method (paper or reference code), named as there. Appearance presets
+take features from ``detections.features`` (a `Pipeline` with an embedder attaches them) or from their own
+``embedder``, which then embeds only the detections the method uses.
+"""
 
 from __future__ import annotations
 
-from roadtrack.association import IoUAssociator
-from roadtrack.core import register
-from roadtrack.kalman import SortKalman
-from roadtrack.trackers.tracker import Lifecycle, MultiObjectTracker
+from typing import Any, Mapping
+
+from roadtrack.association import ByteAssociator, CascadeAssociator, IoUAssociator, OCSortAssociator
+from roadtrack.cmc import build_cmc
+from roadtrack.core import Embedder, register
+from roadtrack.core.registry import build
+from roadtrack.kalman import SortKalman, XYAHKalman, XYWHKalman
+from roadtrack.trackers.appearance import AppearanceMemory
+from roadtrack.trackers.lifecycle import Lifecycle
+from roadtrack.trackers.tracker import MultiObjectTracker
+
+EmbedderSpec = Embedder | str | Mapping[str, Any] | None
+
+
+def _embedder(spec: EmbedderSpec) -> Embedder | None:
+    """An `Embedder` from an instance, a registered name, ``{"name": ..., **options}`` or None."""
+    if spec is None or isinstance(spec, Embedder):
+        return spec
+    if isinstance(spec, str):
+        return build("embedder", spec)
+    if isinstance(spec, Mapping):
+        options = dict(spec)
+        return build("embedder", options.pop("name"), **options)
+    raise ValueError(f"embedder must be an Embedder, a registered name or a mapping, got {type(spec).__name__}")
 
 
 @register("tracker", "sort")
@@ -27,6 +52,164 @@ def sort(max_age: int = 1, min_hits: int = 3, iou_threshold: float = 0.3, class_
     """
     return MultiObjectTracker(
         motion=SortKalman(),
-        associator=IoUAssociator(iou_threshold=iou_threshold, class_aware=class_aware, method="lap"),
+        associator=IoUAssociator(iou_threshold=iou_threshold, class_aware=class_aware, method="scipy"),
         lifecycle=Lifecycle(max_age=max_age, min_hits=min_hits, max_report_gap=0, report_warmup=True),
+    )
+
+
+def _byte_lifecycle(max_age: int, new_track_thresh: float) -> Lifecycle:
+    """ByteTrack's and BoT-SORT's lifecycle: confirmed on the first update after creation (or at once in the
+    first frame), tentative tracks dropped on their first miss, duplicates of lost tracks removed."""
+    return Lifecycle(
+        max_age=max_age, min_hits=1, max_report_gap=0, report_warmup=False, keep_confirmed=True,
+        tentative_max_age=0, confirm_first_frame=True, new_track_min_score=new_track_thresh, duplicate_iou=0.85,
+    )
+
+
+@register("tracker", "bytetrack")
+def bytetrack(track_thresh: float = 0.5, low_thresh: float = 0.1, match_thresh: float = 0.8, track_buffer: int = 30,
+              frame_rate: float = 30.0, fuse_score: bool = True, class_aware: bool = True) -> MultiObjectTracker:
+    """ByteTrack (Zhang et al., ECCV 2022): DeepSORT's Kalman model and BYTE's two-score association.
+
+    Args:
+        track_thresh: detections above it are high-score; tracks start from those above ``track_thresh + 0.1``.
+        low_thresh: detections at or below it are ignored.
+        match_thresh: largest fused IoU cost of a first-step match.
+        track_buffer: frames a lost track is kept at 30 frames/s (scaled by ``frame_rate / 30``).
+        frame_rate: the video's frame rate.
+        fuse_score: weight IoU by the detection score (off for MOT20 in the paper).
+        class_aware: never match a track to a detection of another class.
+    """
+    return MultiObjectTracker(
+        motion=XYAHKalman(),
+        associator=ByteAssociator(high_thresh=track_thresh, low_thresh=low_thresh, match_thresh=match_thresh,
+                                  fuse_score=fuse_score, class_aware=class_aware),
+        lifecycle=_byte_lifecycle(int(frame_rate / 30.0 * track_buffer), track_thresh + 0.1),
+        freeze_lost_size=True,
+    )
+
+
+@register("tracker", "botsort")
+def botsort(track_high_thresh: float = 0.6, track_low_thresh: float = 0.1, new_track_thresh: float = 0.7,
+            match_thresh: float = 0.8, track_buffer: int = 30, frame_rate: float = 30.0,
+            proximity_thresh: float = 0.5, appearance_thresh: float = 0.25, with_reid: bool = True,
+            embedder: EmbedderSpec = None, cmc: str | None = "sparse-flow", fuse_score: bool = True,
+            class_aware: bool = True) -> MultiObjectTracker:
+    """BoT-SORT (Aharon et al., 2022): ByteTrack with BoT-SORT's (x, y, w, h) Kalman model, camera-motion
+    compensation and IoU-gated appearance matching.
+
+    Args:
+        track_high_thresh, track_low_thresh: score bounds of BYTE's two steps.
+        new_track_thresh: smallest score of a detection that starts a track.
+        match_thresh: largest cost of a first-step match.
+        track_buffer, frame_rate: frames a lost track is kept, ``track_buffer * frame_rate / 30``.
+        proximity_thresh, appearance_thresh: appearance counts only for pairs with ``1 - IoU`` and half the
+            cosine distance below these.
+        with_reid: use appearance when features are available (from the pipeline or ``embedder``).
+        embedder: `Embedder`, registered name or ``{"name": ..., **options}``; embeds high-score detections.
+        cmc: camera-motion method (``"sparse-flow"``, ``"ecc"``, ``"orb"``) or None; needs frames.
+        fuse_score: weight IoU by the detection score.
+        class_aware: never match a track to a detection of another class.
+    """
+    return MultiObjectTracker(
+        motion=XYWHKalman(),
+        associator=ByteAssociator(high_thresh=track_high_thresh, low_thresh=track_low_thresh, match_thresh=match_thresh,
+                                  fuse_score=fuse_score, appearance=with_reid, proximity_thresh=proximity_thresh,
+                                  appearance_thresh=appearance_thresh, class_aware=class_aware),
+        lifecycle=_byte_lifecycle(int(frame_rate / 30.0 * track_buffer), new_track_thresh),
+        embedder=_embedder(embedder) if with_reid else None,
+        cmc=build_cmc(cmc),
+        appearance=AppearanceMemory("ema", ema_alpha=0.9) if with_reid else None,
+        embed_min_score=track_high_thresh,
+        freeze_lost_size=True,
+    )
+
+
+@register("tracker", "ocsort")
+def ocsort(det_thresh: float = 0.6, max_age: int = 30, min_hits: int = 3, iou_threshold: float = 0.3,
+           delta_t: int = 3, asso_func: str = "iou", inertia: float = 0.2, use_byte: bool = False,
+           class_aware: bool = True) -> MultiObjectTracker:
+    """OC-SORT (Cao et al., CVPR 2023): SORT's Kalman model with observation-centric re-update (ORU),
+    momentum (OCM) and recovery (OCR); reports the last observed box.
+
+    Args:
+        det_thresh: detections at or below it are dropped (and start no track).
+        max_age, min_hits: SORT's deletion and reporting rules.
+        iou_threshold: smallest similarity of a match.
+        delta_t: frames back for the direction of motion.
+        asso_func: ``"iou"``, ``"giou"``, ``"diou"`` or ``"ciou"``.
+        inertia: weight of the direction-consistency term.
+        use_byte: also match low-score detections (BYTE step).
+        class_aware: never match a track to a detection of another class.
+    """
+    return MultiObjectTracker(
+        motion=SortKalman(),
+        associator=OCSortAssociator(det_thresh=det_thresh, iou_threshold=iou_threshold, inertia=inertia,
+                                    similarity=asso_func, use_byte=use_byte, class_aware=class_aware),
+        lifecycle=Lifecycle(max_age=max_age, min_hits=min_hits, max_report_gap=0, report_warmup=True,
+                            new_track_min_score=det_thresh, report_box="observation"),
+        observation_reupdate=True, velocity_delta_t=delta_t,
+    )
+
+
+@register("tracker", "deepsort")
+def deepsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.2, nn_budget: int = 100,
+             max_iou_distance: float = 0.7, embedder: EmbedderSpec = None, class_aware: bool = True) -> MultiObjectTracker:
+    """DeepSORT (Wojke et al., 2017): (x, y, a, h) Kalman model, matching cascade on a gallery of appearance
+    features gated by Mahalanobis distance, then IoU.
+
+    Args:
+        max_age: frames a confirmed track may go unmatched (also the cascade depth).
+        n_init: detections (the creating one included) before a track is confirmed; tentative tracks are
+            deleted on their first miss.
+        max_cosine_distance: largest appearance distance of a match.
+        nn_budget: features kept per track.
+        max_iou_distance: largest ``1 - IoU`` of an IoU-step match.
+        embedder: `Embedder`, registered name or ``{"name": ..., **options}``; without one, features come
+            from the detections (or appearance is not used).
+        class_aware: never match a track to a detection of another class.
+    """
+    if n_init < 1:
+        raise ValueError(f"n_init must be >= 1, got {n_init}")
+    return MultiObjectTracker(
+        motion=XYAHKalman(),
+        associator=CascadeAssociator(max_appearance_distance=max_cosine_distance, max_iou_distance=max_iou_distance,
+                                     cascade_depth=max_age, class_aware=class_aware),
+        lifecycle=Lifecycle(max_age=max_age, min_hits=n_init - 1, max_report_gap=0, report_warmup=False,
+                            keep_confirmed=True, tentative_max_age=0),
+        embedder=_embedder(embedder),
+        appearance=AppearanceMemory("gallery", budget=nn_budget),
+    )
+
+
+@register("tracker", "strongsort")
+def strongsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.4, max_iou_distance: float = 0.7,
+               min_confidence: float = 0.6, mc_lambda: float = 0.98, ema_alpha: float = 0.9,
+               embedder: EmbedderSpec = None, cmc: str | None = "ecc", class_aware: bool = True) -> MultiObjectTracker:
+    """StrongSORT (Du et al., 2023): DeepSORT with an NSA Kalman (x, y, w, h) model, EMA appearance, camera-motion
+    compensation, a motion-blended appearance cost and one global assignment instead of the cascade.
+
+    Args:
+        max_age, n_init, max_iou_distance: as in `deepsort`.
+        max_cosine_distance: largest blended appearance cost of a match.
+        min_confidence: detections below it are ignored.
+        mc_lambda: share of appearance in the cost (the rest is the Mahalanobis distance).
+        ema_alpha: smoothing of the appearance feature.
+        embedder: see `deepsort`.
+        cmc: camera-motion method (``"ecc"``, ``"sparse-flow"``, ``"orb"``) or None; needs frames.
+        class_aware: never match a track to a detection of another class.
+    """
+    if n_init < 1:
+        raise ValueError(f"n_init must be >= 1, got {n_init}")
+    return MultiObjectTracker(
+        motion=XYWHKalman(nsa=True),
+        associator=CascadeAssociator(max_appearance_distance=max_cosine_distance, max_iou_distance=max_iou_distance,
+                                     cascade_depth=None, appearance_weight=mc_lambda, min_score=min_confidence,
+                                     class_aware=class_aware),
+        lifecycle=Lifecycle(max_age=max_age, min_hits=n_init - 1, max_report_gap=0, report_warmup=False,
+                            keep_confirmed=True, tentative_max_age=0, new_track_min_score=min_confidence),
+        embedder=_embedder(embedder),
+        cmc=build_cmc(cmc),
+        appearance=AppearanceMemory("ema", ema_alpha=ema_alpha),
+        embed_min_score=min_confidence - 1e-9,
     )

@@ -1,39 +1,20 @@
-"""`MultiObjectTracker`: the one composed tracker (motion model + associator + lifecycle rules)."""
+"""`MultiObjectTracker`: the one composed tracker (motion model + associator + lifecycle, optional appearance and CMC)."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
-from roadtrack.core import Associator, Detections, MotionModel, Tracker, Tracks, TrackState
+from roadtrack.association import TrackAssociator, TrackView, iou
+from roadtrack.core import Associator, Detections, Embedder, MotionModel, Tracker, Tracks, TrackState
+from roadtrack.core.boxes import xyxy_to_xywh
+from roadtrack.kalman import observation_centric_reupdate
+from roadtrack.trackers.appearance import AppearanceMemory
+from roadtrack.trackers.lifecycle import Lifecycle
 from roadtrack.trackers.table import TrackTable
 
 
-@dataclasses.dataclass(frozen=True)
-class Lifecycle:
-    """When tracks are reported and deleted. No defaults here: presets choose them.
-
-    Attributes:
-        max_age: a track is deleted once it has gone ``max_age + 1`` frames without an update
-            (``time_since_update > max_age``).
-        min_hits: updates in a row (``hit_streak``) a track needs before it is reported.
-        max_report_gap: also report coasting tracks with ``time_since_update <= max_report_gap`` at their
-            predicted box, if they had ``min_hits`` updates in a row when last updated (state LOST).
-            0 reports only tracks updated in this frame.
-        report_warmup: also report tracks below ``min_hits`` during the tracker's first ``min_hits`` frames
-            (SORT does, so the first frames are not empty).
-    """
-
-    max_age: int
-    min_hits: int
-    max_report_gap: int
-    report_warmup: bool
-
-    def __post_init__(self) -> None:
-        for name in ("max_age", "min_hits", "max_report_gap"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+# Plain ints: comparing arrays with enum members goes through the slow enum attribute lookup every time.
+TENTATIVE, CONFIRMED, LOST = int(TrackState.TENTATIVE), int(TrackState.CONFIRMED), int(TrackState.LOST)
 
 
 def _valid_boxes(xyxy: np.ndarray) -> np.ndarray:
@@ -41,25 +22,39 @@ def _valid_boxes(xyxy: np.ndarray) -> np.ndarray:
     return np.isfinite(xyxy).all(axis=1) & (xyxy[:, 2] >= xyxy[:, 0]) & (xyxy[:, 3] >= xyxy[:, 1])
 
 
-class MultiObjectTracker(Tracker):
-    """Tracking by detection: predict, associate, update, create, report, delete -- over all tracks at once.
+def _direction(a_xyxy: np.ndarray, b_xyxy: np.ndarray) -> np.ndarray:
+    """(N, 2) unit vectors from the centres of ``a`` to those of ``b`` (OC-SORT's ``speed_direction``)."""
+    d = xyxy_to_xywh(b_xyxy)[:, :2] - xyxy_to_xywh(a_xyxy)[:, :2]
+    return d / (np.linalg.norm(d, axis=1, keepdims=True) + 1e-6)
 
-    Per frame: every track is predicted one frame ahead; tracks whose predicted box is not finite (or has
-    negative width or height) are deleted; the associator matches predicted boxes to detections; matched
-    tracks are corrected with their detection; every unmatched detection starts a new track; tracks are
-    reported according to ``lifecycle`` at their corrected (or, when coasting, predicted) box; finally tracks
-    with ``time_since_update > max_age`` are deleted.
+
+class MultiObjectTracker(Tracker):
+    """Tracking by detection: predict, compensate camera motion, associate, update, create, report, delete.
+
+    Per frame: every track is predicted one frame ahead (and moved by the camera motion when ``cmc`` is set);
+    tracks whose predicted box is not finite are deleted; the associator matches tracks to detections;
+    matched tracks are corrected with their detection; unmatched detections scoring at least
+    ``lifecycle.new_track_min_score`` start tracks; tracks are reported and deleted by ``lifecycle``.
 
     Detections with zero width or height are not tracked (they start and update no track): the motion models'
     aspect ratio is undefined for them. Their rows are skipped, so ``det_index`` still points into the
     ``Detections`` passed to `update`.
 
-    Ids start at 1 and increase by one per new track; the counter belongs to the instance.
+    Ids start at 1 and increase by one per new track; the counter belongs to the instance. All track state
+    lives in one `TrackTable`; deleted tracks (and their appearance features) are dropped from it.
 
     Args:
-        motion: batched motion model.
-        associator: matches predicted track boxes to detections.
-        lifecycle: reporting and deletion rules.
+        motion: batched motion model (a `roadtrack.kalman.LinearKalman` for CMC and re-update).
+        associator: matches tracks to detections; a `TrackAssociator` sees states, features and history.
+        lifecycle: confirmation, reporting and deletion rules.
+        embedder: computes appearance features when the associator uses them and the detections carry none.
+        cmc: camera-motion estimator (`roadtrack.cmc`), applied when a frame is given.
+        appearance: how tracks remember features (default: smoothed, when the associator uses features).
+        embed_min_score: only detections scoring above this are embedded (BoT-SORT embeds high-score ones).
+        observation_reupdate: OC-SORT's re-update of re-found tracks along a virtual trajectory.
+        velocity_delta_t: keep this many recent observations per track for OC-SORT's direction term (0: none).
+        freeze_lost_size: zero the box-size velocity of tracks not updated last frame before predicting
+            (ByteTrack, BoT-SORT).
 
     Example:
         >>> from roadtrack.trackers import sort
@@ -69,73 +64,103 @@ class MultiObjectTracker(Tracker):
         ([1], [0])
     """
 
-    def __init__(self, motion: MotionModel, associator: Associator, lifecycle: Lifecycle) -> None:
-        self.motion = motion
-        self.associator = associator
-        self.lifecycle = lifecycle
+    def __init__(
+        self, motion: MotionModel, associator: Associator, lifecycle: Lifecycle, embedder: Embedder | None = None,
+        cmc=None, appearance: AppearanceMemory | None = None, embed_min_score: float = -np.inf,
+        observation_reupdate: bool = False, velocity_delta_t: int = 0, freeze_lost_size: bool = False,
+    ) -> None:
+        if velocity_delta_t < 0:
+            raise ValueError(f"velocity_delta_t must be >= 0, got {velocity_delta_t}")
+        self.motion, self.associator, self.lifecycle = motion, associator, lifecycle
+        self.embedder, self.cmc = embedder, cmc
+        uses_features = isinstance(associator, TrackAssociator) and associator.needs_features()
+        self.appearance = appearance if appearance is not None or not uses_features else AppearanceMemory()
+        self.embed_min_score = embed_min_score
+        self.observation_reupdate = observation_reupdate
+        self.velocity_delta_t = velocity_delta_t
+        self.freeze_lost_size = freeze_lost_size
         self.reset()
 
     def reset(self) -> None:
-        """Forget all tracks; the next track gets id 1 again."""
+        """Forget all tracks (and the camera-motion reference frame); the next track gets id 1 again."""
         state_dim = self.motion.initiate(np.zeros((0, 4)))[0].shape[1]
-        self.tracks = TrackTable.empty(state_dim)
+        self.tracks = TrackTable.empty(state_dim, saved_state=self.observation_reupdate, history=self.velocity_delta_t)
         self.frame_count = 0
         self.next_id = 1
+        if self.cmc is not None:
+            self.cmc.reset()
 
+    # ---- one frame -----------------------------------------------------------------------------
     def update(self, detections: Detections, frame: np.ndarray | None = None) -> Tracks:
         """Advance one frame.
 
         Args:
-            detections: this frame's detections (may be empty).
-            frame: unused; IoU tracking does not look at pixels.
+            detections: this frame's detections (may be empty), optionally with ``features``.
+            frame: the BGR image, used for camera-motion compensation and by the embedder; may be None.
 
         Returns:
             The reported tracks, ordered by id, with ``det_index`` into ``detections`` (-1 when coasting).
         """
         self.frame_count += 1
         t = self.tracks
-        predicted = self._predict(t)
-
         wh = detections.xyxy[:, 2:] - detections.xyxy[:, :2]
         usable = np.flatnonzero((wh > 0).all(axis=1))
         dets = detections if usable.size == len(detections) else detections[usable]
+        dets, feature_ok = self._features(dets, frame)
 
-        matches = self.associator.associate(predicted, t.class_ids, dets)
-        rows, cols = matches.rows, matches.cols
-        if rows.size:
-            t.mean[rows], t.cov[rows] = self.motion.update(t.mean[rows], t.cov[rows], dets.xyxy[cols])
-            t.time_since_update[rows] = 0
-            t.hits[rows] += 1
-            t.hit_streak[rows] += 1
-            t.scores[rows] = dets.scores[cols]
-            t.det_index[rows] = usable[cols]
-            t.vote(rows, dets.class_ids[cols], dets.scores[cols])
-            confirmed = t.hit_streak[rows] >= self.lifecycle.min_hits
-            t.state[rows] = np.where(confirmed, TrackState.CONFIRMED, TrackState.TENTATIVE)
+        warp = self.cmc.estimate(frame, dets) if self.cmc is not None and frame is not None else None
+        predicted = self._predict(t, warp)
+        matches = self.associator.match(self._view(t, predicted), dets) if isinstance(self.associator, TrackAssociator) \
+            else self.associator.associate(predicted, t.class_ids, dets)
+        self._update_matched(t, matches.rows, matches.cols, dets, usable, feature_ok)
 
         new = matches.unmatched_cols
+        new = new[dets.scores[new] >= self.lifecycle.new_track_min_score]
         if new.size:
-            mean, cov = self.motion.initiate(dets.xyxy[new])
-            ids = np.arange(self.next_id, self.next_id + new.size, dtype=np.int64)
-            self.next_id += int(new.size)
-            t.append(ids, mean, cov, dets.class_ids[new], dets.scores[new], usable[new])
-            if self.lifecycle.min_hits <= 0:  # a new track has hit_streak 0 (SORT counts no hit on creation)
-                t.state[-new.size:] = TrackState.CONFIRMED
+            self._start(t, new, dets, usable, feature_ok)
 
         xyxy = self.motion.to_xyxy(t.mean)
         ok = _valid_boxes(xyxy)  # all True for SORT's model; guards models whose state can degenerate
         if not ok.all():
             t.keep(ok)
             xyxy = xyxy[ok]
-        report = self._report_mask(t)
+        if self.lifecycle.duplicate_iou is not None:
+            keep = self._drop_duplicates(t, xyxy)
+            t.keep(keep)
+            xyxy = xyxy[keep]
+        if self.lifecycle.report_box == "observation":
+            seen = (t.hits > 0) & (t.time_since_update == 0)
+            xyxy = np.where(seen[:, None], t.last_xyxy, xyxy)
+        report = self.lifecycle.report(t.state, t.time_since_update, self.frame_count)
         out = Tracks(
             ids=t.ids[report], xyxy=xyxy[report], scores=t.scores[report], class_ids=t.class_ids[report],
             state=t.state[report], age=t.age[report], det_index=t.det_index[report],
         )
-        t.keep(t.time_since_update <= self.lifecycle.max_age)
+        t.keep(self.lifecycle.alive(t.state, t.time_since_update))
         return out
 
-    def _predict(self, t: TrackTable) -> np.ndarray:
+    # ---- steps ---------------------------------------------------------------------------------
+    def _features(self, dets: Detections, frame: np.ndarray | None) -> tuple[Detections, np.ndarray | None]:
+        """Features for ``dets`` if the tracker keeps appearance: the detections' own, else the embedder's
+        for rows scoring above ``embed_min_score`` (others get zeros). Returns the detections with features
+        and a (D,) bool mask of rows that have real ones (None: no features this frame)."""
+        if self.appearance is None:
+            return dets, None
+        if dets.features is not None:
+            return dets, np.ones(len(dets), bool)
+        if self.embedder is None or frame is None or len(dets) == 0:
+            return dets, None
+        rows = np.flatnonzero(dets.scores > self.embed_min_score)
+        if rows.size == 0:
+            return dets, None
+        embedded = np.asarray(self.embedder.embed(frame, dets[rows]), np.float32)
+        features = np.zeros((len(dets), embedded.shape[1]), np.float32)
+        features[rows] = embedded
+        ok = np.zeros(len(dets), bool)
+        ok[rows] = True
+        return dets.with_features(features), ok
+
+    def _predict(self, t: TrackTable, warp: np.ndarray | None) -> np.ndarray:
         """Predict all tracks one frame, advance their counters, delete tracks that lost a valid box.
 
         Returns:
@@ -143,24 +168,108 @@ class MultiObjectTracker(Tracker):
         """
         if len(t) == 0:
             return np.zeros((0, 4))
-        t.mean, t.cov = self.motion.predict(t.mean, t.cov)
+        mean = t.mean
+        if self.freeze_lost_size:
+            mean = self.motion.freeze_size(mean, t.time_since_update > 0)
+        t.mean, t.cov = self.motion.predict(mean, t.cov)
+        if warp is not None:
+            t.mean, t.cov = self.motion.warp(t.mean, t.cov, warp)
         t.age += 1
         t.hit_streak[t.time_since_update > 0] = 0  # a missed frame ends the streak
         t.time_since_update += 1
         t.det_index[:] = -1
-        t.state[t.state == TrackState.CONFIRMED] = TrackState.LOST  # confirmed when last updated
+        t.state[t.state == CONFIRMED] = LOST  # confirmed when last updated
+        if self.observation_reupdate:
+            just_missed = np.flatnonzero(t.time_since_update == 1)
+            t.saved_mean[just_missed], t.saved_cov[just_missed] = t.mean[just_missed], t.cov[just_missed]
         predicted = self.motion.to_xyxy(t.mean)
         ok = _valid_boxes(predicted)
         if not ok.all():
             t.keep(ok)
         return predicted[ok]
 
-    def _report_mask(self, t: TrackTable) -> np.ndarray:
-        """(T,) which tracks to report: updated ones by SORT's rule, coasting ones if confirmed before the miss."""
-        life = self.lifecycle
-        updated = t.time_since_update == 0
-        established = t.state == TrackState.CONFIRMED  # hit_streak >= min_hits
-        if life.report_warmup and self.frame_count <= life.min_hits:
-            established = np.ones(len(t), bool)
-        coasting = (t.state == TrackState.LOST) & (t.time_since_update <= life.max_report_gap)
-        return (updated & established) | coasting
+    def _previous_observation(self, t: TrackTable) -> tuple[np.ndarray, np.ndarray]:
+        """OC-SORT's ``k_previous_obs``: the observation from ``delta_t`` frames back (or the closest after it,
+        else the last one), and whether the track has been observed at all."""
+        prev = t.last_xyxy.copy()
+        found = np.zeros(len(t), bool)
+        k = self.velocity_delta_t
+        for dt in range(k, 0, -1):
+            want = t.age - dt
+            slot = want % k
+            hit = ~found & (t.obs_age[np.arange(len(t)), slot] == want)
+            prev[hit] = t.obs_xyxy[np.flatnonzero(hit), slot[hit]]
+            found |= hit
+        return prev, t.hits > 0
+
+    def _view(self, t: TrackTable, predicted: np.ndarray) -> TrackView:
+        has_features = self.appearance is not None and t.features.shape[1] > 0
+        gallery = has_features and self.appearance.kind == "gallery"
+        previous = has_previous = velocity = None
+        if self.velocity_delta_t:
+            previous, has_previous = self._previous_observation(t)
+            velocity = t.velocity
+        return TrackView(
+            xyxy=predicted, class_ids=t.class_ids, confirmed=t.state != TENTATIVE,
+            time_since_update=t.time_since_update, mean=t.mean, cov=t.cov, motion=self.motion,
+            features=t.features if has_features else None, gallery=t.gallery if gallery else None,
+            gallery_count=t.gallery_count if gallery else None, last_xyxy=t.last_xyxy, observed=t.hits > 0,
+            velocity=velocity, previous_xyxy=previous, has_previous=has_previous,
+        )
+
+    def _update_matched(self, t: TrackTable, rows, cols, dets: Detections, usable, feature_ok) -> None:
+        if rows.size == 0:
+            return
+        boxes = dets.xyxy[cols]
+        if self.velocity_delta_t:
+            previous, has_previous = self._previous_observation(t)
+            moving = rows[has_previous[rows]]
+            t.velocity[moving] = _direction(previous[moving], dets.xyxy[cols[has_previous[rows]]])
+            slot = t.age[rows] % self.velocity_delta_t
+            t.obs_xyxy[rows, slot] = boxes
+            t.obs_age[rows, slot] = t.age[rows]
+        if self.observation_reupdate:
+            back = (t.time_since_update[rows] >= 2) & (t.hits[rows] > 0)
+            r = rows[back]
+            if r.size:
+                t.mean[r], t.cov[r] = observation_centric_reupdate(
+                    self.motion, t.saved_mean[r], t.saved_cov[r], t.last_xyxy[r], boxes[back], t.time_since_update[r])
+        t.mean[rows], t.cov[rows] = self.motion.update(t.mean[rows], t.cov[rows], boxes, dets.scores[cols])
+        t.last_xyxy[rows] = boxes
+        t.time_since_update[rows] = 0
+        t.hits[rows] += 1
+        t.hit_streak[rows] += 1
+        t.scores[rows] = dets.scores[cols]
+        t.det_index[rows] = usable[cols]
+        t.vote(rows, dets.class_ids[cols], dets.scores[cols])
+        t.state[rows] = self.lifecycle.state_after_update(t.state[rows], t.hit_streak[rows])
+        if feature_ok is not None:
+            with_features = feature_ok[cols]
+            self.appearance.update(t, rows[with_features], dets.features[cols[with_features]])
+
+    def _start(self, t: TrackTable, new: np.ndarray, dets: Detections, usable, feature_ok) -> None:
+        mean, cov = self.motion.initiate(dets.xyxy[new])
+        ids = np.arange(self.next_id, self.next_id + new.size, dtype=np.int64)
+        self.next_id += int(new.size)
+        t.append(ids, mean, cov, dets.class_ids[new], dets.scores[new], usable[new], xyxy=dets.xyxy[new])
+        rows = np.arange(len(t) - new.size, len(t))
+        if self.lifecycle.min_hits <= 0 or (self.lifecycle.confirm_first_frame and self.frame_count == 1):
+            t.state[rows] = CONFIRMED  # a new track has hit_streak 0 (SORT counts no hit on creation)
+        if feature_ok is not None:
+            with_features = feature_ok[new]
+            self.appearance.start(t, rows[with_features], dets.features[new[with_features]])
+
+    def _drop_duplicates(self, t: TrackTable, xyxy: np.ndarray) -> np.ndarray:
+        """ByteTrack's duplicate removal: of an updated track and a lost one overlapping with IoU above
+        ``duplicate_iou``, the younger is dropped. Returns the (T,) rows to keep."""
+        keep = np.ones(len(t), bool)
+        tracked = np.flatnonzero(t.time_since_update == 0)
+        lost = np.flatnonzero(t.state == LOST)
+        if tracked.size == 0 or lost.size == 0:
+            return keep
+        p, q = np.nonzero(iou(xyxy[tracked], xyxy[lost]) > self.lifecycle.duplicate_iou)
+        p, q = tracked[p], lost[q]
+        older_tracked = t.age[p] > t.age[q]
+        keep[q[older_tracked]] = False
+        keep[p[~older_tracked]] = False
+        return keep

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,3 +47,43 @@ def test_random_streams_keep_invariants(frames, max_age, min_hits, class_aware):
         assert np.all(detections.xyxy[idx, 2:] > detections.xyxy[idx, :2])
         if class_aware:
             assert np.array_equal(out.class_ids, detections.class_ids[idx])
+
+
+PRESETS = ["sort", "deepsort", "bytetrack", "ocsort", "botsort", "strongsort"]
+feature_frame = st.lists(st.tuples(coord, coord, size, size, st.floats(0.0, 1.0), st.integers(0, 2),
+                                   st.integers(0, 3)), max_size=10)
+
+
+def with_features(rows) -> Detections:
+    if not rows:
+        return Detections.empty(feature_dim=4)
+    arr = np.array(rows, dtype=float)
+    features = np.eye(4, dtype=np.float32)[arr[:, 6].astype(int)] + 0.1  # four "looks"
+    return Detections.from_tlwh(arr[:, :4], scores=arr[:, 4], class_ids=arr[:, 5].astype(np.int64), features=features)
+
+
+def outputs(tracker, frames):
+    return [(o.ids.tolist(), o.xyxy.round(6).tolist(), o.det_index.tolist()) for o in (tracker.update(f) for f in frames)]
+
+
+@pytest.mark.parametrize("name", PRESETS)
+@settings(max_examples=40, deadline=None)
+@given(frames=st.lists(feature_frame, max_size=20))
+def test_every_preset_keeps_invariants_and_resets(name, frames):
+    import roadtrack
+
+    dets = [with_features(rows) for rows in frames]
+    tracker = roadtrack.build("tracker", name)
+    highest = 0
+    for d in dets:
+        out = tracker.update(d)
+        assert len(np.unique(out.ids)) == len(out)  # ids unique per frame
+        assert np.isfinite(out.xyxy).all() and np.all(out.xyxy[:, 2:] >= out.xyxy[:, :2])
+        assert np.all((out.det_index >= -1) & (out.det_index < max(len(d), 1)))
+        live = tracker.tracks.ids
+        assert np.all(np.diff(live) > 0) and (live.size == 0 or live.min() >= 1)  # increasing, from 1
+        assert live.size == 0 or live.max() < tracker.next_id
+        highest = max(highest, int(live.max(initial=0)))
+    first = outputs(roadtrack.build("tracker", name), dets)
+    tracker.reset()
+    assert outputs(tracker, dets) == first  # reset() restores a fresh tracker

@@ -1,0 +1,80 @@
+"""Assignment steps shared by the associators: solve on a subset of rows and columns, and SORT's rule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from roadtrack.association.solver import SPLIT_CELLS, components, solve
+
+
+def solve_subset(cost: np.ndarray, rows: np.ndarray, cols: np.ndarray, max_cost: float, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Solve ``cost`` (len(rows), len(cols)) computed for track ``rows`` and detection ``cols``.
+
+    Returns:
+        Matched (K,) track indices and (K,) detection indices, in the caller's numbering.
+    """
+    if cost.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    m = solve(cost, max_cost=max_cost, method=method)
+    return np.asarray(rows)[m.rows], np.asarray(cols)[m.cols]
+
+
+def _one_to_one(candidates: np.ndarray) -> bool:
+    """True if the (T, D) boolean matrix has at least one pair and no row or column with two."""
+    return bool(candidates.any()) and candidates.sum(0).max() == 1 and candidates.sum(1).max() == 1
+
+
+def sort_assignment(
+    similarity: np.ndarray, threshold: float, allowed: np.ndarray | None = None,
+    bonus: np.ndarray | None = None, method: str = "lap", shortcut: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """SORT's (and OC-SORT's) matching on a (T, D) similarity such as IoU.
+
+    1. If the allowed pairs with ``similarity > threshold`` already form a one-to-one matching, take them.
+    2. Otherwise solve a maximum-cardinality assignment maximising ``similarity + bonus`` over the allowed
+       pairs, then drop the matched pairs with ``similarity < threshold``.
+
+    Args:
+        similarity: (T, D) float; threshold: the smallest kept similarity.
+        allowed: (T, D) bool, pairs that may be matched at all (default: all).
+        bonus: (T, D) extra score added before solving (OC-SORT's direction consistency), default none.
+        method: solver, see `roadtrack.association.solve`.
+        shortcut: take step 1 when it applies; False always solves (OC-SORT's recovery step does).
+
+    Returns:
+        Matched (K,) row indices and (K,) column indices.
+    """
+    allowed = np.ones(similarity.shape, bool) if allowed is None else allowed
+    candidates = allowed & (similarity > threshold)
+    if shortcut and _one_to_one(candidates):
+        return np.nonzero(candidates)
+    if not allowed.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    score = similarity if bonus is None else similarity + bonus
+    if similarity.size > SPLIT_CELLS:
+        return _sort_assignment_by_blocks(similarity, threshold, allowed, score, method)
+    # Solve on 1 - score: the same assignment as -score, kept non-negative for IoU as SORT does.
+    cost = np.where(allowed, 1.0 - score, np.inf)
+    full = solve(cost, max_cost=np.inf, method=method)
+    keep = similarity[full.rows, full.cols] >= threshold
+    return full.rows[keep], full.cols[keep]
+
+
+def _sort_assignment_by_blocks(similarity, threshold, allowed, score, method):
+    """Step 2 of `sort_assignment` on large problems, block by block.
+
+    Pairs with ``similarity <= 0`` add nothing to a plain IoU objective, so the maximum-cardinality optimum
+    restricted to overlapping pairs splits into independent blocks (connected components of the overlap
+    graph). Without a bonus this is the same assignment as the dense solve (up to ties); with OC-SORT's
+    bonus, non-overlapping pairs no longer influence the choice (they are dropped afterwards either way).
+    """
+    linked = allowed & (similarity > 0)
+    found_r, found_c = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for rows, cols in components(linked):
+        block = np.ix_(rows, cols)
+        cost = np.where(allowed[block], 1.0 - score[block], np.inf)
+        m = solve(cost, max_cost=np.inf, method=method)
+        keep = similarity[block][m.rows, m.cols] >= threshold
+        found_r.append(rows[m.rows[keep]])
+        found_c.append(cols[m.cols[keep]])
+    return np.concatenate(found_r), np.concatenate(found_c)

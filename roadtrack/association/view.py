@@ -1,0 +1,78 @@
+"""`TrackView`: what associators may read about the live tracks of one frame (read-only arrays, one row per track)."""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+
+import numpy as np
+
+from roadtrack.core import Associator, Detections, Matches, MotionModel
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackView:
+    """The tracks an associator matches, after this frame's prediction.
+
+    Attributes:
+        xyxy: (T, 4) predicted boxes, pixels.
+        class_ids: (T,) int64 track classes.
+        confirmed: (T,) bool, True once a track has reached its lifecycle's ``min_hits``.
+        time_since_update: (T,) int64 frames since the last update, counting this one (1 = updated last frame).
+        mean, cov: (T, S) and (T, S, S) motion states, for Mahalanobis gating; None when not available.
+        motion: the motion model the states belong to, or None.
+        features: (T, K) float32 appearance per track (smoothed or latest), or None.
+        gallery: (T, B, K) float32 stored appearance samples (DeepSORT), or None; ``gallery_count`` (T,) used slots.
+        last_xyxy: (T, 4) last observed box (the creating detection before any update).
+        observed: (T,) bool, True once a track has been updated after its creation.
+        velocity: (T, 2) unit direction of recent motion between observations (OC-SORT), zeros when unknown.
+        previous_xyxy: (T, 4) an observation a few frames back (OC-SORT's ``delta_t``); ``has_previous`` (T,) bool.
+    """
+
+    xyxy: np.ndarray
+    class_ids: np.ndarray
+    confirmed: np.ndarray
+    time_since_update: np.ndarray
+    mean: np.ndarray | None = None
+    cov: np.ndarray | None = None
+    motion: MotionModel | None = None
+    features: np.ndarray | None = None
+    gallery: np.ndarray | None = None
+    gallery_count: np.ndarray | None = None
+    last_xyxy: np.ndarray | None = None
+    observed: np.ndarray | None = None
+    velocity: np.ndarray | None = None
+    previous_xyxy: np.ndarray | None = None
+    has_previous: np.ndarray | None = None
+
+    @classmethod
+    def from_boxes(cls, xyxy: np.ndarray, class_ids: np.ndarray) -> "TrackView":
+        """Confirmed tracks, updated last frame, known only by their predicted boxes."""
+        xyxy = np.asarray(xyxy, np.float64).reshape(-1, 4)
+        n = xyxy.shape[0]
+        return cls(xyxy, np.asarray(class_ids, np.int64).reshape(n), np.ones(n, bool), np.ones(n, np.int64),
+                   last_xyxy=xyxy, observed=np.ones(n, bool))
+
+    def __len__(self) -> int:
+        return int(self.xyxy.shape[0])
+
+    def require(self, *fields: str, by: str) -> None:
+        missing = [f for f in fields if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"{by} needs track {', '.join(missing)}; build the view from a tracker's state")
+
+
+class TrackAssociator(Associator):
+    """An associator that may look at more than predicted boxes (states, appearance, observation history)."""
+
+    @abc.abstractmethod
+    def match(self, tracks: TrackView, detections: Detections) -> Matches:
+        """Match the T tracks of ``tracks`` to the frame's D detections (rows index tracks, cols detections)."""
+
+    def associate(self, track_xyxy: np.ndarray, track_class_ids: np.ndarray, detections: Detections) -> Matches:
+        """`match` on tracks known only by (T, 4) predicted boxes and (T,) classes."""
+        return self.match(TrackView.from_boxes(track_xyxy, track_class_ids), detections)
+
+    def needs_features(self) -> bool:
+        """Whether `match` uses appearance features (the tracker then embeds the detections)."""
+        return False
