@@ -105,6 +105,9 @@ class ONNXEmbedder(CropEmbedder):
     def _load(self, model, weights, backend: str, device: str, threads: int | None, fixed_batch) -> None:
         """Build the runner on a batch-dynamic graph if it works, else on the original one."""
         h, w = self.preprocess.input_hw
+        if isinstance(fixed_batch, int) and fixed_batch > 1:
+            raise ValueError(f"cannot load ONNX weights {weights}: its batch is fixed at {fixed_batch}; "
+                             "export it with batch 1 or a dynamic batch axis")
         candidates = [(onnx_graph.make_batch_dynamic(model), True)] if fixed_batch == 1 else []
         candidates.append((model, fixed_batch != 1))
         last_error: Exception | None = None
@@ -143,8 +146,10 @@ class OSNetONNXEmbedder(ONNXEmbedder):
         weights: path to the OSNet ``.onnx`` file (no default: nothing is downloaded).
         backend: ``"auto"`` (onnxruntime), ``"onnxruntime"`` or ``"openvino"``.
         device: ``"auto"``, ``"cpu"`` or ``"cuda[:N]"``.
-        threads: CPU threads; the default 1 leaves the other core(s) to a detector in the same process and, on
-            the 2-core machine measured, costs little crop throughput (``benchmarks/results_reid.md``).
+        threads: CPU threads; None (default) = all cores. Idle threads never spin (`roadtrack.reid.runtime`),
+            so the detector that runs before and after the embedder gets the cores back at once; on the 2-core
+            machine measured, 2 threads reach ~600 crops/s at batch 8 against ~450 with 1, and neither slows
+            the detector (``benchmarks/results_reid.md``).
         batch_size: most crops per inference call.
 
     Output: (N, 512) float32, L2-normalised (zero rows for boxes wholly outside the frame).
@@ -157,7 +162,7 @@ class OSNetONNXEmbedder(ONNXEmbedder):
         (7, 512)
     """
 
-    def __init__(self, weights: str | Path, backend: str = "auto", device: str = "auto", threads: int | None = 1,
+    def __init__(self, weights: str | Path, backend: str = "auto", device: str = "auto", threads: int | None = None,
                  batch_size: int = 32) -> None:
         super().__init__(weights, input_hw=None, mean=IMAGENET_MEAN, std=IMAGENET_STD, rgb=True,
                          backend=backend, device=device, threads=threads, batch_size=batch_size)

@@ -115,6 +115,10 @@ def make_batch_dynamic(model):
                 model.graph.initializer.append(numpy_helper.from_array(new, name))
                 constants[name] = model.graph.initializer[-1]
             node.input[1] = name
+    used = {name for node in model.graph.node for name in node.input} | {o.name for o in model.graph.output}
+    orphans = [n for n in model.graph.node if n.op_type == "Constant" and n.output[0] not in used]
+    for node in orphans:  # the shape constants the rewrite replaced
+        model.graph.node.remove(node)
     for value in [*_inputs(model), *model.graph.output]:
         dims = value.type.tensor_type.shape.dim
         if dims:

@@ -94,6 +94,7 @@ def test_generic_onnx_model_with_dynamic_size_needs_input_hw(tmp_path, pets):
     (lambda p: p / "missing.onnx", FileNotFoundError, "missing.onnx"),
     (lambda p: tiny_model(p / "gray.onnx", [1, 1, 64, 32], [1, 4], channels=1), ValueError, "3-channel"),
     (lambda p: tiny_model(p / "dense.onnx", [1, 3, 64, 32], None), ValueError, r"\(batch, D\) embedding output"),
+    (lambda p: tiny_model(p / "batch4.onnx", [4, 3, 256, 128], [4, 4]), ValueError, "batch is fixed at 4"),
     (lambda p: (p / "junk.onnx").write_bytes(b"\x00junk") and p / "junk.onnx", ValueError, "cannot load ONNX"),
 ])
 def test_load_errors(tmp_path, make, error, match):

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from roadtrack.reid.nets.osnet import OSNet
+from roadtrack.reid.nets.osnet import ConvBN, LiteConv3x3, OSNet
 
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
@@ -77,17 +77,16 @@ def fuse_osnet(model: OSNet) -> OSNet:
     if model.fused:
         return model
     fused = OSNet(model.variant, fused=True)
-    fused_modules = dict(fused.named_modules())
-    state: dict[str, torch.Tensor] = {}
+    own = fused.state_dict()
+    state = {k: v for k, v in model.state_dict().items() if k in own}  # plain convolutions, gates, fc
     for name, module in model.named_modules():
-        if isinstance(module, nn.BatchNorm2d):
-            parent = name.rsplit(".", 1)[0]
-            conv_name = f"{parent}.conv" if isinstance(fused_modules.get(f"{parent}.conv"), nn.Conv2d) else f"{parent}.conv2"
-            conv = model.get_submodule(conv_name)
-            state[f"{conv_name}.weight"], state[f"{conv_name}.bias"] = fold_batchnorm(conv, module)
-    for key, value in model.state_dict().items():
-        if key not in state and key in fused.state_dict():
-            state[key] = value
+        if isinstance(module, ConvBN):
+            conv, bn, conv_name = module.conv, module.bn, f"{name}.conv"
+        elif isinstance(module, LiteConv3x3):  # BatchNorm follows the depthwise convolution
+            conv, bn, conv_name = module.conv2, module.bn, f"{name}.conv2"
+        else:
+            continue
+        state[f"{conv_name}.weight"], state[f"{conv_name}.bias"] = fold_batchnorm(conv, bn)
     fused.load_state_dict(state)
     return fused.eval()
 
