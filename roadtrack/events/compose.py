@@ -1,0 +1,144 @@
+"""Event composition: duplex and triplet scores from agent, action and location scores; event tubes.
+
+A labelled agent tube carries per-frame scores for every class of each label type (``Tube.labels``).
+`compose` adds ``duplex`` = agent x action and ``triplet`` = agent x action x location, for the dataset's
+used composite classes only (the baseline's ``JOINT_4M_MARGINALS``, children derived from the names).
+`split_events` then cuts one agent tube into event tubes: for each class, the runs of frames where its
+smoothed score reaches a threshold, each with its own per-frame scores and tube score.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from roadtrack.core import Tube
+from roadtrack.datasets.labels import LABEL_TYPES, LabelSet
+from roadtrack.events.tubes import moving_average
+
+
+def compose(labels: Mapping[str, np.ndarray], label_set: LabelSet) -> dict[str, np.ndarray]:
+    """Add duplex and triplet scores to per-frame agent, action and location scores.
+
+    Args:
+        labels: ``agent`` (T, A), ``action`` (T, B), ``loc`` (T, L) scores in [0, 1], columns in the order of
+            ``label_set``'s used lists.
+        label_set: the dataset's used lists.
+
+    Returns:
+        A copy of ``labels`` plus ``duplex`` (T, len(label_set.duplex)) and ``triplet`` (T, len(label_set.triplet)).
+
+    Example:
+        >>> from roadtrack.datasets.labels import ROAD
+        >>> s = compose({"agent": np.eye(10)[[1]], "action": np.full((1, 19), 0.5), "loc": np.ones((1, 12))}, ROAD)
+        >>> float(s["triplet"][0, ROAD.triplet.index("Car-Stop-Jun")]), float(s["duplex"][0, 0])
+        (0.5, 0.0)
+    """
+    out = {k: np.asarray(v, np.float64) for k, v in labels.items()}
+    for kind in ("duplex", "triplet"):
+        children = np.asarray(label_set.children(kind), np.int64)
+        score = np.ones((len(out["agent"]), len(children)))
+        for column, part in zip(children.T, ("agent", "action", "loc")):
+            score = score * out[part][:, column]
+        out[kind] = score
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class EventOptions:
+    """How labelled agent tubes are cut into event tubes.
+
+    Attributes:
+        smooth: window, in frames, of the moving average applied to per-frame scores before thresholding.
+        threshold: a class is "on" on frames whose smoothed score is at least this.
+        min_length: shorter runs are dropped.
+        top_k: per agent tube and label type, only the classes with the highest mean score are considered.
+    """
+
+    smooth: int = 5
+    threshold: float = 0.05
+    min_length: int = 3
+    top_k: int = 10
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class EventTube:
+    """One event tube: a class of one label type on a run of an agent tube's frames.
+
+    Attributes:
+        label_type: one of `LABEL_TYPES`.
+        label_id: class index into the used list of ``label_type``.
+        track_id: the agent tube's track id.
+        frames: (T,) int64 contiguous frame numbers.
+        xyxy: (T, 4) float64 boxes, pixels of the video.
+        scores: (T,) smoothed per-frame scores of the class.
+        score: the tube's score: the mean of ``scores``.
+    """
+
+    label_type: str
+    label_id: int
+    track_id: int
+    frames: np.ndarray
+    xyxy: np.ndarray
+    scores: np.ndarray
+    score: float
+
+    def __len__(self) -> int:
+        return int(self.frames.shape[0])
+
+
+def _runs(on: np.ndarray) -> np.ndarray:
+    """(R, 3) int64 rows ``(column, start, end)``: the runs of True down each column of (T, C), end exclusive."""
+    edges = np.diff(np.pad(on.astype(np.int8), ((1, 1), (0, 0))), axis=0).T  # (C, T + 1)
+    cols, starts = np.nonzero(edges == 1)
+    _, ends = np.nonzero(edges == -1)  # row-major order pairs each run's end with its start
+    return np.stack([cols, starts, ends], 1).astype(np.int64)
+
+
+def split_events(tube: Tube, label_type: str, options: EventOptions = EventOptions()) -> list[EventTube]:
+    """Cut a labelled agent tube into event tubes of one label type.
+
+    Args:
+        tube: contiguous frames with ``tube.labels[label_type]`` of shape (T, C).
+        label_type: which scores to cut by.
+        options: smoothing, threshold, minimum length and top-k; see `EventOptions`.
+
+    Returns:
+        Event tubes ordered by class, then time.
+    """
+    scores = moving_average(np.asarray(tube.labels[label_type], np.float64), options.smooth)
+    if scores.size == 0:
+        return []
+    keep = np.zeros(scores.shape[1], bool)
+    keep[np.argsort(-scores.mean(0), kind="stable")[: options.top_k]] = True
+    runs = _runs((scores >= options.threshold) & keep[None, :])
+    out = []
+    for col, a, b in runs.tolist():
+        if b - a < options.min_length:
+            continue
+        s = scores[a:b, col]
+        out.append(EventTube(label_type, int(col), tube.track_id, tube.frames[a:b], tube.xyxy[a:b], s, float(s.mean())))
+    return out
+
+
+def event_tubes(tubes: Sequence[Tube], label_types: Sequence[str] = LABEL_TYPES,
+                options: EventOptions = EventOptions()) -> dict[str, list[EventTube]]:
+    """`split_events` over many labelled tubes and label types: ``{label_type: [EventTube]}``."""
+    check_label_types(label_types)
+    return {t: [e for tube in tubes if t in tube.labels for e in split_events(tube, t, options)] for t in label_types}
+
+
+def tubes_on_frame(tubes: Sequence[Tube], frame: int) -> list[tuple[Tube, int]]:
+    """``(tube, row)`` for every tube with a box on ``frame`` (``tube.frames[row] == frame``), in input order."""
+    rows = [(t, int(np.searchsorted(t.frames, frame))) for t in tubes
+            if len(t) and t.frames[0] <= frame <= t.frames[-1]]
+    return [(t, i) for t, i in rows if t.frames[i] == frame]
+
+
+def check_label_types(label_types: Sequence[str]) -> None:
+    """Raise a ValueError naming any entry that is not one of `LABEL_TYPES`."""
+    unknown = sorted(set(label_types) - set(LABEL_TYPES))
+    if unknown:
+        raise ValueError(f"unknown label type(s) {unknown}; choose from {list(LABEL_TYPES)}")

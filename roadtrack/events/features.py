@@ -1,0 +1,136 @@
+"""Per-frame tube features for the learned event classifier (numpy only; torch is not needed here).
+
+Each frame of an agent tube is described by (all unitless, roughly in [-5, 5]):
+
+* geometry (8): box centre, width, height (fractions of the image), log height, ground-contact point, and the
+  contact's lateral ground offset in camera heights on a flat road, (u - W/2) / (v - v0) with v0 the horizon
+  row (lanes and pavements are bands of this value);
+* motion (11): image velocity of the contact point observed, own (ego-motion removed) and ego-induced, in box
+  heights per frame; the matching d log(size)/dt; the own lateral ground velocity (camera heights per frame);
+  the detection score (`roadtrack.events.motion`);
+* agent (A): the tube's agent-class vote shares (`roadtrack.events.tubes.agent_scores` without the score);
+* appearance (63): the box's colour descriptor (`roadtrack.events.observe.box_appearance`).
+
+Context, in the spirit of ACAR-Net's actor-context relations: for each tube frame, the K other agents nearest
+in the image on that frame, each as (offset of centres in image fractions, log size ratio, its agent shares,
+its own motion); the model attends over them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+import numpy as np
+
+from roadtrack.core import Tube
+from roadtrack.events.motion import tube_motion
+from roadtrack.events.observe import APPEARANCE_DIM, VideoObservations
+from roadtrack.events.tubes import agent_scores
+
+GEOMETRY_DIM, MOTION_DIM = 8, 11
+
+
+def actor_dim(num_agents: int) -> int:
+    """Length of a tube frame's feature vector."""
+    return GEOMETRY_DIM + MOTION_DIM + num_agents + APPEARANCE_DIM
+
+
+def context_dim(num_agents: int) -> int:
+    """Length of one context (other agent) feature vector."""
+    return 3 + num_agents + 3
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TubeFeatures:
+    """Model inputs for one tube.
+
+    Attributes:
+        actor: (T, actor_dim) float32.
+        context: (T, K, context_dim) float32.
+        context_mask: (T, K) bool, True where a context slot holds an agent.
+    """
+
+    actor: np.ndarray
+    context: np.ndarray
+    context_mask: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.actor.shape[0])
+
+
+def tube_features(tubes: Sequence[Tube], obs: VideoObservations, image_size: tuple[float, float], num_agents: int,
+                  class_map: np.ndarray | None = None, context: int = 6, half_window: int = 2,
+                  horizon: float = 0.4) -> list[TubeFeatures]:
+    """Features of every frame of every tube of one video.
+
+    Args:
+        tubes: clean agent tubes (contiguous frames), boxes in pixels.
+        obs: the video's observations (ego-motion, appearance of these tubes' boxes).
+        image_size: (width, height), pixels.
+        num_agents: number of agent classes.
+        class_map: detector class -> agent index (see `roadtrack.events.labels.agent_class_map`).
+        context: K, other agents kept per frame.
+        half_window: motion is measured over t - k .. t + k.
+        horizon: horizon row as a fraction of the height (for the lateral ground offset).
+
+    Returns:
+        One `TubeFeatures` per tube.
+    """
+    w, h = image_size
+    actors, summaries = [], []
+    for tube, appearance in zip(tubes, obs.appearance):
+        box = tube.xyxy
+        bw, bh = np.maximum(box[:, 2] - box[:, 0], 1.0), np.maximum(box[:, 3] - box[:, 1], 1.0)
+        m = tube_motion(tube, obs, half_window)
+        geometry = np.stack([(box[:, 0] + box[:, 2]) / (2 * w), (box[:, 1] + box[:, 3]) / (2 * h), bw / w, bh / h,
+                             np.log(bh / h), m.contact[:, 0] / w, m.contact[:, 1] / h,
+                             np.clip(_lateral(m.contact, image_size, horizon), -10, 10) / 2], 1)
+        per_height = np.c_[m.raw, m.own, m.ego] / bh[:, None]
+        shift = _lateral(m.end, image_size, horizon) - _lateral(m.start, image_size, horizon)
+        own_lateral = np.clip(shift, -2, 2) / np.maximum(m.dt, 1.0)
+        motion = np.c_[per_height * 10, np.c_[m.raw_scale, m.own_scale, m.ego_scale] * 10, own_lateral * 10,
+                       tube.scores]
+        share = agent_scores(tube, num_agents, class_map) / np.maximum(tube.scores, 1e-6)[:, None]
+        actors.append(np.clip(np.c_[geometry, motion, share, appearance], -5, 5).astype(np.float32))
+        summaries.append(np.c_[geometry[:, :2], np.log(np.sqrt(bw * bh) / h), share, per_height[:, 2:4] * 10,
+                               m.own_scale * 10])
+    contexts = _context(tubes, summaries, context, num_agents)
+    return [TubeFeatures(a, c, k) for a, (c, k) in zip(actors, contexts)]
+
+
+def _lateral(points: np.ndarray, image_size: tuple[float, float], horizon: float) -> np.ndarray:
+    """(N, 2) pixels -> (N,) lateral ground offset in camera heights on a flat road, (u - W/2) / (v - v0)."""
+    w, h = image_size
+    return (points[:, 0] - w / 2) / np.maximum(points[:, 1] - horizon * h, 0.01 * h)
+
+
+def _context(tubes: Sequence[Tube], summaries: list[np.ndarray], k: int, num_agents: int):
+    """For each tube frame, the K nearest other agents on the same frame: (T, K, context_dim) and mask (T, K)."""
+    dim = context_dim(num_agents)
+    out = [(np.zeros((len(t), k, dim), np.float32), np.zeros((len(t), k), bool)) for t in tubes]
+    if not tubes or k == 0:
+        return out
+    frames = np.concatenate([t.frames for t in tubes])
+    owner = np.concatenate([np.full(len(t), i) for i, t in enumerate(tubes)])
+    row = np.concatenate([np.arange(len(t)) for t in tubes])
+    table = np.concatenate(summaries)
+    order = np.argsort(frames, kind="stable")
+    frames, owner, row, table = frames[order], owner[order], row[order], table[order]
+    bounds = np.flatnonzero(np.r_[True, np.diff(frames) != 0, True])
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if b - a < 2:
+            continue
+        s = table[a:b]
+        offset = s[None, :, :2] - s[:, None, :2]  # (N, N, 2): other minus self
+        dist = np.hypot(offset[..., 0], offset[..., 1]) + np.eye(b - a) * 1e9
+        nearest = np.argsort(dist, axis=1)[:, :k]
+        valid = np.take_along_axis(dist, nearest, 1) < 1e8
+        rel = np.concatenate([np.take_along_axis(offset, nearest[..., None], 1),
+                              (s[nearest, 2] - s[:, None, 2])[..., None], s[nearest, 3:]], axis=2)
+        for i in range(b - a):
+            feats, mask = out[owner[a + i]]
+            n = int(valid[i].sum())
+            feats[row[a + i], :n] = np.clip(rel[i, :n], -5, 5)
+            mask[row[a + i], :n] = True
+    return out

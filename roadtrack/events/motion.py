@@ -1,0 +1,84 @@
+"""Image-plane motion of a tube, split into ego-motion and the agent's own motion.
+
+For each tube frame t the motion is measured between frames a = t - k and b = t + k (clipped to the tube).
+The ground-contact point (bottom centre of the box) of frame a is carried to frame b by the ground-plane
+homography (`VideoObservations.homography`): that is where it would be if the agent stood still. The agent's
+own motion is the difference between where it is and that prediction; the same holds for the log of the
+box size (a static object grows exactly as the width of its ground footprint does).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from roadtrack.core import Tube
+from roadtrack.events.observe import VideoObservations
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TubeMotion:
+    """Motion of one tube, per frame; pixels of the tube's frames.
+
+    Attributes:
+        contact: (T, 2) bottom-centre point of each box.
+        start: (T, 2) contact point of frame a carried to frame b as if static (ego-motion only).
+        end: (T, 2) contact point at frame b.
+        dt: (T,) b - a in frames (0 for a one-frame tube).
+        raw: (T, 2) image velocity of the contact point, pixels per frame.
+        own: (T, 2) velocity left after removing ego-motion, pixels per frame.
+        ego: (T, 2) velocity a static point at the contact would have, pixels per frame.
+        raw_scale, own_scale, ego_scale: (T,) d log(box size) per frame: observed, own, and ego-induced.
+    """
+
+    contact: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    dt: np.ndarray
+    raw: np.ndarray
+    own: np.ndarray
+    ego: np.ndarray
+    raw_scale: np.ndarray
+    own_scale: np.ndarray
+    ego_scale: np.ndarray
+
+
+def _warp(h: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(N, 3, 3) homographies applied to (N, 2) points."""
+    p = np.einsum("nij,nj->ni", h, np.c_[points, np.ones(len(points))])
+    return p[:, :2] / np.where(np.abs(p[:, 2:]) > 1e-9, p[:, 2:], 1e-9)
+
+
+def tube_motion(tube: Tube, obs: VideoObservations, half_window: int = 2) -> TubeMotion:
+    """Ego-compensated motion of a tube with contiguous frames.
+
+    Args:
+        tube: frames (T,), xyxy (T, 4) pixels.
+        obs: the video's ground-plane homographies.
+        half_window: k, frames either side of t the motion is measured over.
+
+    Returns:
+        `TubeMotion` with (T, ...) arrays.
+    """
+    n = len(tube)
+    idx = np.arange(n)
+    a, b = np.maximum(idx - half_window, 0), np.minimum(idx + half_window, n - 1)
+    frames, box = tube.frames, tube.xyxy
+    dt = (frames[b] - frames[a]).astype(np.float64)
+    safe_dt = np.maximum(dt, 1.0)
+    hom = obs.homography(frames[a], frames[b])
+    left, right = box[:, [0, 3]], box[:, [2, 3]]
+    pred_left, pred_right = _warp(hom, left[a]), _warp(hom, right[a])
+    contact = (left + right) / 2
+    start = (pred_left + pred_right) / 2
+    end = contact[b]
+    width = np.maximum(box[:, 2] - box[:, 0], 1.0)
+    size = np.sqrt(width * np.maximum(box[:, 3] - box[:, 1], 1.0))
+    raw_scale = (np.log(size[b]) - np.log(size[a])) / safe_dt
+    pred_width = np.maximum(np.linalg.norm(pred_right - pred_left, axis=1), 1e-3)
+    ego_scale = np.log(pred_width / width[a]) / safe_dt
+    return TubeMotion(contact=contact, start=start, end=end, dt=dt,
+                      raw=(end - contact[a]) / safe_dt[:, None], own=(end - start) / safe_dt[:, None],
+                      ego=(start - contact[a]) / safe_dt[:, None], raw_scale=raw_scale,
+                      own_scale=raw_scale - ego_scale, ego_scale=ego_scale)

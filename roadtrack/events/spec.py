@@ -1,0 +1,43 @@
+"""Choosing an event classifier from one command-line word: ``kinematic``, a ``.ckpt`` path, or a registered name."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping
+
+from roadtrack.core import EventClassifier
+from roadtrack.core.registry import available, build
+from roadtrack.datasets.labels import LabelSet
+
+
+def event_classifier_from_spec(spec: str | os.PathLike, labels: str | LabelSet | None = None,
+                               class_names: Mapping[int, str] | None = None, device: str = "auto") -> EventClassifier:
+    """Build the event classifier ``spec`` names, as ``roadtrack track --events SPEC`` does.
+
+    Args:
+        spec: a checkpoint (``*.ckpt``, from ``roadtrack train-events``) -> `TemporalEventClassifier`; otherwise
+            a registered event-classifier name (``kinematic``).
+        labels: label lists for classifiers that take them (``kinematic``); default ``"road_waymo"``, the lists
+            ROAD++ submissions use. A checkpoint brings its own.
+        class_names: the detector's class id -> name (COCO or ROAD agent names), mapped to agent classes.
+        device: for the learned classifier.
+
+    Raises:
+        FileNotFoundError: a ``.ckpt`` that does not exist.
+        ValueError: an unknown name (the message lists the choices) or a bad checkpoint.
+
+    Example:
+        >>> event_classifier_from_spec("kinematic").labels.name
+        'road_waymo'
+    """
+    text = str(spec)
+    if text.endswith(".ckpt") or Path(text).is_file():
+        from roadtrack.events.temporal import TemporalEventClassifier
+
+        return TemporalEventClassifier(text, device=device, class_names=class_names)
+    if text not in available("event_classifier") or text == "temporal":
+        choices = [n for n in available("event_classifier") if n != "temporal"]
+        raise ValueError(f"unknown event classifier {text!r}; use a .ckpt from 'roadtrack train-events' or one of "
+                         f"{', '.join(choices)}")
+    return build("event_classifier", text, labels=labels or "road_waymo", class_names=class_names)
