@@ -20,12 +20,13 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 import roadtrack.detectors  # noqa: F401  (registers detectors)
+import roadtrack.events  # noqa: F401  (registers event classifiers)
 import roadtrack.reid  # noqa: F401  (registers embedders)
 import roadtrack.trackers  # noqa: F401  (registers trackers)
 from roadtrack.config import build_stage, load_config
 from roadtrack.core import Detections, Detector, Embedder, EventClassifier, Tracker, Tracks, Tube
 from roadtrack.events import TubeBuilder
-from roadtrack.io import AnnotatedVideoWriter, Frame, KittiWriter, MotWriter, TrackRows, open_source
+from roadtrack.io import AnnotatedVideoWriter, ArraySource, Frame, KittiWriter, MotWriter, TrackRows, open_source
 
 OUTPUT_FORMATS = {"mot": "tracks.txt", "kitti": "tracks_kitti.txt"}
 VIDEO_NAME = "annotated.mp4"
@@ -148,26 +149,26 @@ class Pipeline:
         """Process a whole source, optionally writing outputs into ``out_dir`` as it goes.
 
         Outputs (atomic: a run that fails or is interrupted leaves ``*.partial`` files, never truncated results):
-        ``tracks.txt`` (MOTChallenge), ``tracks_kitti.txt`` (KITTI tracking) and ``annotated.mp4``.
+        ``tracks.txt`` (format ``mot``), ``tracks_kitti.txt`` (``kitti``), ``tubes.pkl`` (``roadpp``: the ROAD++
+        submission of the event tubes; needs an event classifier) and ``annotated.mp4`` (``save_video``; with an
+        event classifier it shows agent, action and location labels and is drawn after classification).
         """
-        unknown = sorted(set(formats) - set(OUTPUT_FORMATS))
+        unknown = sorted(set(formats) - set(OUTPUT_FORMATS) - {"roadpp"})
         if unknown:
-            raise ValueError(f"unknown output format(s) {', '.join(unknown)}; choose from {', '.join(OUTPUT_FORMATS)}")
-        if save_video and out_dir is None:
-            raise ValueError("save_video needs out_dir")
+            choices = ", ".join([*OUTPUT_FORMATS, "roadpp"])
+            raise ValueError(f"unknown output format(s) {', '.join(unknown)}; choose from {choices}")
+        if "roadpp" in formats and self.event_classifier is None:
+            raise ValueError("the roadpp format needs an event classifier (e.g. --events kinematic)")
+        if out_dir is None and (save_video or "roadpp" in formats):
+            raise ValueError("save_video and the roadpp format need out_dir")
         source = open_source(source, max_frames=max_frames)
+        # A re-readable source lets the event video be drawn after classification; a one-shot iterable cannot.
+        event_video = save_video and self.event_classifier is not None and not isinstance(source, ArraySource)
         timings: dict[str, float] = defaultdict(float)
         tubes, kept, outputs, count = TubeBuilder(), [], {}, 0
         names = getattr(self.detector, "class_names", {}) or {}
         with contextlib.ExitStack() as stack:
-            writers = []
-            if out_dir is not None:
-                out = Path(out_dir)
-                out.mkdir(parents=True, exist_ok=True)
-                for fmt in formats:
-                    outputs[fmt] = out / OUTPUT_FORMATS[fmt]
-                    writer = MotWriter(outputs[fmt]) if fmt == "mot" else KittiWriter(outputs[fmt], names)
-                    writers.append(stack.enter_context(writer))
+            writers = self._open_writers(stack, out_dir, formats, names, outputs)
             video = None
             bar = _progress_bar(source, progress)
             stack.callback(bar.close)
@@ -175,7 +176,7 @@ class Pipeline:
                 t0 = time.perf_counter()
                 for writer in writers:
                     writer.write(item.index, item.tracks)
-                if save_video and item.image is not None:
+                if save_video and not event_video and item.image is not None:
                     if video is None:
                         outputs["video"] = Path(out_dir) / VIDEO_NAME
                         h, w = item.image.shape[:2]
@@ -195,7 +196,49 @@ class Pipeline:
             t0 = time.perf_counter()
             events = self.event_classifier.classify(built, source)
             timings["events"] += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            outputs.update(self._write_event_outputs(events, source, out_dir, formats, event_video, kept))
+            timings["write"] += time.perf_counter() - t0
         return Result(kept, built, events, dict(timings), count, outputs)
+
+    @staticmethod
+    def _open_writers(stack: contextlib.ExitStack, out_dir: str | Path | None, formats: Sequence[str],
+                      names: Mapping[int, str], outputs: dict[str, Path]) -> list[Any]:
+        """Per-frame track writers (MOTChallenge, KITTI), registered on ``stack`` so they commit or keep .partial."""
+        if out_dir is None:
+            return []
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        writers = []
+        for fmt in formats:
+            if fmt in OUTPUT_FORMATS:
+                outputs[fmt] = out / OUTPUT_FORMATS[fmt]
+                writer = MotWriter(outputs[fmt]) if fmt == "mot" else KittiWriter(outputs[fmt], names)
+                writers.append(stack.enter_context(writer))
+        return writers
+
+    def _write_event_outputs(self, events: list[Tube], source: Any, out_dir: str | Path | None,
+                             formats: Sequence[str], event_video: bool, kept: list) -> dict[str, Path]:
+        """The ROAD++ submission and the labelled video, both of which need the classified tubes."""
+        from roadtrack.events import render_event_video, write_roadpp_outputs
+
+        written: dict[str, Path] = {}
+        labels = getattr(self.event_classifier, "labels", "road_waymo")
+        if "roadpp" in formats:
+            size = source.size or _size_from_tubes(events)
+            written["roadpp"] = write_roadpp_outputs(events, out_dir, video_name=source.name, image_size=size,
+                                                     labels=labels)["roadpp"]
+        if event_video:
+            written["video"] = render_event_video(source, events, Path(out_dir) / VIDEO_NAME, labels, fps=source.fps)
+        return written
+
+
+def _size_from_tubes(tubes: Sequence[Tube]) -> tuple[float, float]:
+    """Fallback frame size (width, height) for sources without pixels: the extent of the boxes."""
+    if not tubes:
+        return (1.0, 1.0)
+    corners = np.concatenate([t.xyxy[:, 2:] for t in tubes])
+    return float(corners[:, 0].max()), float(corners[:, 1].max())
 
 
 def _batched(frames: Any, size: int, timings: dict[str, float]) -> Iterator[list[Frame]]:

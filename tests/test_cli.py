@@ -95,3 +95,25 @@ def test_precomputed_sequence_from_cli(tmp_path, mot15):
     assert done.returncode == 0, done.stderr
     frames = np.loadtxt(out / "tracks.txt", delimiter=",", ndmin=2)[:, 0]
     assert frames.max() <= 525 and frames.min() >= 1
+
+
+@pytest.mark.slow
+def test_track_with_events_writes_roadpp_submission_and_labelled_video(tmp_path, shared):
+    import cv2
+
+    from roadtrack.io import read_submission
+
+    weights = shared("models", "yolov8n_int8_openvino_model")
+    clip = shared("data", "dashcam", "nuscenes_mini_centertrack.mp4")
+    out = tmp_path / "events"
+    done = run_cli("track", clip, "--weights", weights, "--events", "kinematic", "--format", "roadpp",
+                   "--format", "mot", "--save-video", "--out", out, "--no-progress")
+    assert done.returncode == 0, done.stderr
+    submission = read_submission(out / "tubes.pkl")  # validated: label ids, contiguous frames, 840x600 boxes
+    assert set(submission) == {"agent", "triplet"}
+    assert sum(len(tubes) for tubes in submission["agent"].values()) >= 3
+    assert int(cv2.VideoCapture(str(out / "annotated.mp4")).get(cv2.CAP_PROP_FRAME_COUNT)) == 40
+    _assert_one_line_error(run_cli("track", clip, "--weights", weights, "--format", "roadpp", "--out", out),
+                           "--events")
+    _assert_one_line_error(run_cli("track", clip, "--weights", weights, "--events", "nope", "--out", out),
+                           "nope", "kinematic")

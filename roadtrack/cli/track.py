@@ -45,8 +45,15 @@ def add_parser(sub: Any) -> None:
                        help="override a tracker parameter, e.g. max_age=30 (repeatable)")
     track.add_argument("--config", help="YAML pipeline config; command-line flags override it")
     track.add_argument("--out", default="runs/track", help="output folder (default: runs/track)")
-    track.add_argument("--format", dest="formats", action="append", choices=["mot", "kitti"],
-                       help="track file format, repeatable (default: mot)")
+    track.add_argument("--format", dest="formats", action="append", choices=["mot", "kitti", "roadpp"],
+                       help="output format, repeatable: mot (tracks.txt), kitti (tracks_kitti.txt), roadpp "
+                            "(tubes.pkl, the ROAD++ submission of event tubes; needs --events) (default: mot)")
+    track.add_argument("--events", default=None, metavar="SPEC",
+                       help="label tubes with road events: 'kinematic' (no training) or a .ckpt from "
+                            "'roadtrack train-events'; the annotated video then shows agent, action and location")
+    track.add_argument("--event-labels", default="road_waymo", choices=["road", "road_waymo", "roadpp"],
+                       help="label lists for --events kinematic (a .ckpt brings its own; default: road_waymo, "
+                            "which ROAD++ uses)")
     track.add_argument("--save-video", action="store_true", help="also write OUT/annotated.mp4 with boxes, ids, classes and trails")
     track.add_argument("--batch", type=int, default=1, help="frames per detector call (default: 1)")
     track.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
@@ -106,10 +113,19 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--batch and --max-frames must be at least 1")
     config = load_config(args.config) if args.config else {}
     stages = _stages_from_args(args, source, config)
+    formats = args.formats or ["mot"]
+    if "roadpp" in formats and not args.events:
+        raise ValueError("--format roadpp needs --events (kinematic or a .ckpt)")
     pipeline = Pipeline.from_config(stages)
     pipeline.batch_size = args.batch
+    if args.events:
+        from roadtrack.events import event_classifier_from_spec
+
+        pipeline.event_classifier = event_classifier_from_spec(
+            args.events, labels=args.event_labels, class_names=getattr(pipeline.detector, "class_names", None) or None,
+            device=args.device or "auto")
     out = Path(args.out)
-    result = pipeline.run(source, out_dir=out, formats=args.formats or ["mot"], save_video=args.save_video,
+    result = pipeline.run(source, out_dir=out, formats=formats, save_video=args.save_video,
                           keep_tracks=False, progress=not args.no_progress, max_frames=args.max_frames)
     run_info = {"source": str(source), "config": _jsonable(stages), "frames": result.frames,
                 "tracks": len(result.tubes), "seconds_per_stage": result.timings,
