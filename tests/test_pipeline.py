@@ -127,3 +127,18 @@ def test_end_to_end_tud_campus_mota(mot15, yolov8n_openvino):
     metrics = clear_mot(read_mot(seq / "gt" / "gt.txt"), result.track_rows(), frames=range(1, 72))
     print(metrics)
     assert metrics["mota"] > TUD_CAMPUS_MOTA_BOUND
+
+
+def test_event_classifier_labels_tubes_and_writes_roadpp(tmp_path):
+    from roadtrack.events import KinematicEventClassifier
+    from roadtrack.io import read_submission
+
+    pipe = Pipeline(MovingBoxDetector(), sort(min_hits=1), event_classifier=KinematicEventClassifier())
+    result = pipe.run(frames(12), out_dir=tmp_path, formats=("mot", "roadpp"), save_video=True)
+    assert len(result.events) == 1 and {"action", "loc"} <= set(result.events[0].labels)
+    assert result.events[0].labels["action"].shape[0] == len(result.events[0])
+    submission = read_submission(result.outputs["roadpp"])
+    assert list(submission["agent"]) == ["frames"] and len(submission["agent"]["frames"]) == 1
+    assert result.outputs["video"].is_file()  # a one-shot iterable: the track video is drawn as frames pass
+    with pytest.raises(ValueError, match="event classifier"):
+        Pipeline(MovingBoxDetector(), sort()).run(frames(3), out_dir=tmp_path, formats=("roadpp",))
