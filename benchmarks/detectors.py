@@ -2,9 +2,11 @@
 
     python benchmarks/detectors.py [--only yolox-onnxruntime,yolo-openvino] [--max-frames N] [--torchvision-frames N]
 
-Per detector two passes over the video (decoding is not timed):
+Per detector two passes over the video (decoding is not timed), taken in turns with the other detectors, 40
+frames at a time, so all see the same load from other processes:
 
-- speed: one frame per ``detect`` call (as tracking runs), at the detector's usual threshold conf 0.25;
+- speed: one frame per ``detect`` call (as tracking runs), at the detector's usual threshold conf 0.25; frames/s
+  over the whole pass and the median ms per call;
 - accuracy: batches of 8 frames at conf 0.01, scored with `person_ap50`; its frames/s is printed too.
 
 The torchvision models have no trained weights here (none are in ../shared), so they run with random weights on
@@ -15,8 +17,11 @@ the first ``--torchvision-frames`` frames for speed only. ``precomputed`` is the
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
+import os
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +34,7 @@ from roadtrack.core.detections import Detections
 from roadtrack.io import TrackRows, read_mot
 
 AP_CONF, SPEED_CONF, AP_BATCH = 0.01, 0.25, 8
+CHUNK = 40  # frames each detector runs before the next one takes its turn
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -102,9 +108,10 @@ def person_ap50(gt: TrackRows, pred: TrackRows, frames: np.ndarray | None = None
     return average_precision(match_detections(gt, pred), pred.scores, len(gt))
 
 
-def read_frames(video: Path, max_frames: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield (1-based frame number, BGR image)."""
+def read_chunks(video: Path, size: int, max_frames: int | None = None) -> Iterator[list[tuple[int, np.ndarray]]]:
+    """Yield lists of up to ``size`` (1-based frame number, BGR image) pairs, in order."""
     cap = cv2.VideoCapture(str(video))
+    chunk: list[tuple[int, np.ndarray]] = []
     number = 0
     try:
         while max_frames is None or number < max_frames:
@@ -112,32 +119,40 @@ def read_frames(video: Path, max_frames: int | None = None) -> Iterator[tuple[in
             if not ok:
                 break
             number += 1
-            yield number, image
+            chunk.append((number, image))
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
     finally:
         cap.release()
 
 
-def run(detector, video: Path, batch: int, max_frames: int | None) -> tuple[TrackRows, float, int]:
-    """Detect on every frame; returns all detections as rows, seconds spent in ``detect`` and the frame count."""
-    seconds, parts, count, pending = 0.0, [], 0, []
+@dataclasses.dataclass
+class Pass:
+    """One detector's pass over the video: per-call seconds, frames seen and the detections found."""
 
-    def flush() -> None:
-        nonlocal seconds
-        start = time.perf_counter()
-        found: list[Detections] = detector.detect([img for _, img in pending], [n for n, _ in pending])
-        seconds += time.perf_counter() - start
-        for (number, _), d in zip(pending, found):
-            parts.append(TrackRows(np.full(len(d), number), np.full(len(d), -1), d.xyxy, d.scores, d.class_ids))
-        pending.clear()
+    detector: object
+    batch: int
+    seconds: list[float] = dataclasses.field(default_factory=list)
+    frames: int = 0
+    rows: list[TrackRows] = dataclasses.field(default_factory=list)
 
-    for number, image in read_frames(video, max_frames):
-        pending.append((number, image))
-        count += 1
-        if len(pending) == batch:
-            flush()
-    if pending:
-        flush()
-    return TrackRows.concat(parts), seconds, count
+    def run(self, chunk: list[tuple[int, np.ndarray]]) -> None:
+        for start in range(0, len(chunk), self.batch):
+            part = chunk[start:start + self.batch]
+            t0 = time.perf_counter()
+            found: list[Detections] = self.detector.detect([img for _, img in part], [n for n, _ in part])
+            self.seconds.append(time.perf_counter() - t0)
+            for (number, _), d in zip(part, found):
+                self.rows.append(TrackRows(np.full(len(d), number), np.full(len(d), -1), d.xyxy, d.scores,
+                                           d.class_ids))
+            self.frames += len(part)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / sum(self.seconds)
 
 
 def detectors(shared: Path, tv_weights: Path) -> dict[str, tuple[Callable[[float], object], bool]]:
@@ -191,29 +206,44 @@ def main() -> None:
 
     seq = MOT15 / "PETS09-S2L1"
     video, gt = seq / "PETS09-S2L1.avi", read_mot(seq / "gt" / "gt.txt")
-    print(f"# {datetime.date.today()} {platform.node()}, {platform.processor() or platform.machine()}, "
-          f"PETS09-S2L1, person class only")
-    print("| detector | frames | frames/s (batch 1, conf 0.25) | frames/s (batch 8, conf 0.01) | person AP50 |")
-    print("|---|---|---|---|---|")
+    lines = [
+        f"# {datetime.date.today()} {platform.node()}, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start; PETS09-S2L1, person class only",
+        "| detector | frames | frames/s (batch 1, conf 0.25) | ms/frame median | frames/s (batch 8, conf 0.01) "
+        "| person AP50 |",
+        "|---|---|---|---|---|---|",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         table = detectors(SHARED, Path(tmp))
-        if args.only is None or "torchvision" in args.only:
+        names = [n for n in table if not args.only or any(part in n for part in args.only.split(","))]
+        if any("torchvision" in n for n in names):
             save_random_torchvision(Path(tmp))
-        for name, (make, trained) in table.items():
-            if args.only and not any(part in name for part in args.only.split(",")):
-                continue
-            frames = args.max_frames if trained else args.torchvision_frames
-            detector = make(SPEED_CONF)
-            detector.detect([next(read_frames(video))[1]])  # warm-up: first-call allocations are not the speed
-            _, seconds, count = run(detector, video, 1, frames)
-            speed = f"{count / seconds:.1f}"
-            if trained:
-                rows, ap_seconds, _ = run(make(AP_CONF), video, AP_BATCH, frames)
-                ap = person_ap50(gt, rows, np.arange(1, count + 1))
-                print(f"| {name} | {count} | {speed} | {count / ap_seconds:.1f} | {ap:.3f} |")
-            else:
-                print(f"| {name} | {count} | {speed} | - | - (random weights) |")
-
+        speed = {n: Pass(table[n][0](SPEED_CONF), 1) for n in names}
+        accuracy = {n: Pass(table[n][0](AP_CONF), AP_BATCH) for n in names if table[n][1]}
+        # Detectors take turns chunk by chunk, so a burst of other processes on this shared machine hits all of
+        # them alike; the first chunk's first frame warms every detector up untimed.
+        for k, chunk in enumerate(read_chunks(video, CHUNK, args.max_frames)):
+            if k == 0:
+                for p in (*speed.values(), *accuracy.values()):
+                    p.detector.detect([chunk[0][1]])
+            for name in names[k % len(names):] + names[:k % len(names)]:
+                if table[name][1]:
+                    speed[name].run(chunk)
+                    accuracy[name].run(chunk)
+                elif speed[name].frames < args.torchvision_frames:
+                    speed[name].run(chunk[:args.torchvision_frames - speed[name].frames])
+            print(f"{chunk[-1][0]} frames", file=sys.stderr, flush=True)
+    for name in names:
+        fast = speed[name]
+        cells = f"{fast.frames} | {fast.fps:.1f} | {1000 * np.median(fast.seconds):.1f}"
+        if name in accuracy:
+            acc = accuracy[name]
+            ap = person_ap50(gt, TrackRows.concat(acc.rows), np.arange(1, acc.frames + 1))
+            lines.append(f"| {name} | {cells} | {acc.fps:.1f} | {ap:.3f} |")
+        else:
+            lines.append(f"| {name} | {cells} | - | - (random weights) |")
+    lines.append(f"load average at end {os.getloadavg()[0]:.1f}")
+    print("\n".join(lines))
 
 if __name__ == "__main__":
     main()

@@ -3,7 +3,7 @@
 Both runtimes are optional and imported only when a model is opened. Exports often fix the batch size at 1 even
 though nothing in the network depends on it (a ``Reshape`` to ``[1, C, -1]`` before the output); `OnnxModel`
 rewrites such a graph in memory (with the ``onnx`` package, when installed) so a whole batch runs in one call,
-and checks the rewrite by running a batch of two before trusting it.
+and trusts the rewrite only when a batch of two different images gives what each gives alone.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ class OnnxModel:
             try:
                 self._open(graph, device, threads)
                 self.batch = None
-                batch_free = self._probe(2).shape[0] == 2
+                batch_free = self._batch_agrees()
             except ImportError:
                 raise
             except Exception:  # the rewrite did not hold (or the file is bad): retry with the file as exported
@@ -123,9 +123,18 @@ class OnnxModel:
         except Exception as exc:
             raise ValueError(f"cannot load weights {self.path}: {_one_line(exc)}") from exc
 
-    def _probe(self, batch: int) -> np.ndarray:
-        """Run a batch of black images; failures raise but are not logged (they are expected for some graphs)."""
-        blob = np.zeros((batch, 3, *self.input_hw), np.float32)
+    def _batch_agrees(self) -> bool:
+        """Whether two different images run as one batch give what they give one at a time."""
+        pair = np.zeros((2, 3, *self.input_hw), np.float32)
+        pair[1] = 114
+        together = self._probe(pair)
+        alone = np.concatenate([self._probe(pair[:1]), self._probe(pair[1:])])
+        return together.shape == alone.shape and np.allclose(together, alone, rtol=1e-3, atol=1e-3)
+
+    def _probe(self, blob: np.ndarray | int) -> np.ndarray:
+        """Run ``blob`` (or that many black images); failures raise but are not logged (expected for some graphs)."""
+        if isinstance(blob, int):
+            blob = np.zeros((blob, 3, *self.input_hw), np.float32)
         if self.backend == "onnxruntime":
             import onnxruntime
 

@@ -35,18 +35,27 @@ def test_decode_boxes_hand_computed():
     np.testing.assert_allclose(decode_boxes(raw, cells, strides), [[16, 8, 24, 16], [-48, 128, 48, 144]])
 
 
-def synthetic_yolox(path, classes: int = 3) -> None:
+def synthetic_yolox(path, classes: int = 3, mix_batch: bool = False) -> None:
     """A YOLOX-format ONNX graph on a 64x64 input (8x8 + 4x4 + 2x2 = 84 cells) whose outputs are known.
 
     Per stride s, a stride-s s x s convolution gives each cell ``tx = ty = 0.5``, ``tw = th = 0`` (a cell-sized
     box centred on the cell), objectness = the mean blue value of the cell's patch / 255, and score 0.8 for class 2;
     then Reshape to [1, C, -1], Concat and Transpose, as YOLOX's export does (its fixed batch of 1 included).
+    ``mix_batch`` first replaces the input x by ``2x - mean over the batch``: the same for one image, but images of
+    a batch then leak into each other.
     """
     onnx = require_module("onnx")
     from onnx import TensorProto, helper, numpy_helper
 
     channels = 5 + classes
     nodes, inits, parts = [], [], []
+    source = "images"
+    if mix_batch:
+        inits.append(numpy_helper.from_array(np.array(2, np.float32), "two"))
+        nodes += [helper.make_node("ReduceMean", ["images"], ["batch_mean"], axes=[0], keepdims=1),
+                  helper.make_node("Mul", ["images", "two"], ["twice"]),
+                  helper.make_node("Sub", ["twice", "batch_mean"], ["mixed"])]
+        source = "mixed"
     for s in (8, 16, 32):
         weight = np.zeros((channels, 3, s, s), np.float32)
         weight[4, 0] = 1 / (255 * s * s)  # objectness: mean of the blue channel (BGR input, 0-255)
@@ -55,7 +64,7 @@ def synthetic_yolox(path, classes: int = 3) -> None:
         bias[5 + 2] = 0.8
         inits += [numpy_helper.from_array(weight, f"w{s}"), numpy_helper.from_array(bias, f"b{s}"),
                   numpy_helper.from_array(np.array([1, channels, -1], np.int64), f"shape{s}")]
-        nodes += [helper.make_node("Conv", ["images", f"w{s}", f"b{s}"], [f"conv{s}"], kernel_shape=[s, s],
+        nodes += [helper.make_node("Conv", [source, f"w{s}", f"b{s}"], [f"conv{s}"], kernel_shape=[s, s],
                                    strides=[s, s]),
                   helper.make_node("Reshape", [f"conv{s}", f"shape{s}"], [f"flat{s}"])]
         parts.append(f"flat{s}")
@@ -108,6 +117,16 @@ def test_synthetic_graph_end_to_end(tmp_path, backend):
     assert det.class_names == {0: "a", 1: "b", 2: "c"}
     for frame, batched in zip(frames, out):  # one call per frame gives the same
         np.testing.assert_allclose(det.detect([frame])[0].xyxy, batched.xyxy, atol=1e-4)
+
+
+def test_graph_that_mixes_a_batch_keeps_batch_1(tmp_path):
+    require_module("onnxruntime")
+    synthetic_yolox(tmp_path / "mixing.onnx", mix_batch=True)
+    det = YoloxDetector(tmp_path / "mixing.onnx", conf=0.5, backend="onnxruntime", device="cpu")
+    assert det.batch == 1  # the rewritten graph runs a batch of 2, but its outputs differ: not trusted
+    out = det.detect([blue_square(64, 64, 0, 0, 16), blue_square(64, 64, 48, 48, 16)])
+    np.testing.assert_allclose(np.sort(out[1].xyxy, axis=0), np.sort(np.array(TOP_LEFT_BOXES, float) + 48, axis=0),
+                               atol=1e-4)
 
 
 def test_without_onnx_package_runs_one_frame_per_call(tmp_path, monkeypatch):
