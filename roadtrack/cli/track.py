@@ -29,14 +29,17 @@ def add_parser(sub: Any) -> None:
     )
     track.add_argument("source", help="video file, image folder, or MOTChallenge sequence folder (with seqinfo.ini)")
     track.add_argument("--detector", default=None,
-                       help="registered detector name (see 'roadtrack list'); default: yolo-openvino, or precomputed "
-                            "when --detections is given")
+                       help="registered detector (see 'roadtrack list': yolo-openvino, ultralytics, yolox, torchvision, "
+                            "precomputed, callable); default: yolo-openvino, or precomputed when --detections is given")
     track.add_argument("--weights", help="local detector weights: a .pt/.onnx file or an *_openvino_model folder")
     track.add_argument("--detections", help="precomputed detections (MOTChallenge det.txt) for --detector precomputed; "
                                             "default: the sequence's det/det.txt")
     track.add_argument("--conf", type=float, default=None, help="detector confidence threshold (detector default: 0.25)")
     track.add_argument("--classes", type=_classes, default=None,
                        help="comma-separated class ids or names to keep, e.g. 'person,car' (default: all)")
+    track.add_argument("--class-map", default=None, metavar="PRESET",
+                       help="map the detector's classes to road agents: road, road-waymo or kitti (e.g. COCO "
+                            "person->Ped, truck->LarVeh); --classes then names the mapped labels (default: none)")
     track.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N (default: auto)")
     track.add_argument("--detector-opt", type=_option, action="append", default=[], metavar="KEY=VALUE",
                        help="extra detector option (repeatable)")
@@ -87,14 +90,17 @@ def _stages_from_args(args: argparse.Namespace, source: Path, config: dict) -> d
         detector["path"] = path
         if args.conf is not None:
             detector["min_score"] = args.conf
-    else:
+    elif detector["name"] != "callable":  # a callable detector takes --detector-opt fn=module:function instead
         if args.weights:
             detector["weights"] = args.weights
         if "weights" not in detector:
             raise ValueError(f"detector {detector['name']!r} needs --weights PATH (local weights; nothing is downloaded)")
-        for key, value in (("conf", args.conf), ("classes", args.classes), ("device", args.device)):
+        for key, value in (("conf", args.conf), ("device", args.device)):
             if value is not None:
                 detector[key] = value
+    for key, value in (("classes", args.classes), ("class_map", args.class_map)):
+        if value is not None:
+            detector[key] = value
     detector.update(dict(args.detector_opt))
     tracker = _chosen(_spec(config.get("tracker")), args.tracker, "sort")
     tracker.update(dict(args.tracker_opt))

@@ -25,7 +25,10 @@ KITTI_CLASSES = ("Car", "Van", "Truck", "Pedestrian", "Person_sitting", "Cyclist
 # The tracking labels spell the object benchmark's "Person_sitting" as "Person" (KITTI tracking 0013, 0019).
 KITTI_TYPE_ALIASES = {"Person": "Person_sitting"}
 # COCO detector names -> KITTI types, so that KITTI evaluation (TrackEval: 'car', 'pedestrian') counts them.
-COCO_TO_KITTI = {"person": "Pedestrian", "car": "Car", "truck": "Truck", "bicycle": "Cyclist", "train": "Tram"}
+# Detector class names (COCO, and ROAD agents from a detector's class map) -> KITTI types, so KITTI
+# evaluation counts them; other names are written as they are.
+COCO_TO_KITTI = {"person": "Pedestrian", "car": "Car", "truck": "Truck", "bicycle": "Cyclist", "train": "Tram",
+                 "Ped": "Pedestrian", "Cyc": "Cyclist", "LarVeh": "Truck", "MedVeh": "Van"}
 
 # Numeric columns after ``type``, by name, with the value the writer uses when they are unknown.
 KITTI_COLUMNS: dict[str, float] = {
@@ -136,7 +139,7 @@ def write_kitti_tracking(path: str | os.PathLike, rows: TrackRows, with_score: b
 
 
 def kitti_type_names(class_names: Mapping[int, str]) -> dict[int, str]:
-    """Detector class names -> KITTI type tokens: COCO names mapped by `COCO_TO_KITTI`, spaces -> ``_``."""
+    """Detector class names -> KITTI type tokens: COCO and ROAD names mapped by `COCO_TO_KITTI`, spaces -> ``_``."""
     return {int(k): COCO_TO_KITTI.get(v, v).replace(" ", "_") for k, v in class_names.items()}
 
 
