@@ -125,9 +125,23 @@ def direction_consistency(
     """
     pc = (previous_xyxy[:, :2] + previous_xyxy[:, 2:]) / 2.0
     dc = (det_xyxy[:, :2] + det_xyxy[:, 2:]) / 2.0
-    dx = dc[None, :, 0] - pc[:, None, 0]
-    dy = dc[None, :, 1] - pc[:, None, 1]
-    norm = np.sqrt(dx**2 + dy**2) + 1e-6
-    cos = np.clip(velocity[:, 0:1] * dx / norm + velocity[:, 1:2] * dy / norm, -1.0, 1.0)
-    angle = (np.pi / 2.0 - np.abs(np.arccos(cos))) / np.pi
+    angle = _consistency(velocity[:, None, :], pc[:, None, :], dc[None, :, :])
     return np.where(np.asarray(has_previous, bool)[:, None], angle, 0.0)
+
+
+def direction_consistency_pairs(
+    velocity: np.ndarray, previous_xyxy: np.ndarray, has_previous: np.ndarray, det_xyxy: np.ndarray
+) -> np.ndarray:
+    """`direction_consistency` for K given (track, detection) pairs: (K, 2), (K, 4), (K,), (K, 4) -> (K,)."""
+    pc = (previous_xyxy[:, :2] + previous_xyxy[:, 2:]) / 2.0
+    dc = (det_xyxy[:, :2] + det_xyxy[:, 2:]) / 2.0
+    return np.where(np.asarray(has_previous, bool), _consistency(velocity, pc, dc), 0.0)
+
+
+def _consistency(velocity: np.ndarray, from_centre: np.ndarray, to_centre: np.ndarray) -> np.ndarray:
+    """``(pi / 2 - arccos(u . w)) / pi`` over broadcast (..., 2) velocities and centres."""
+    dx = to_centre[..., 0] - from_centre[..., 0]
+    dy = to_centre[..., 1] - from_centre[..., 1]
+    norm = np.sqrt(dx**2 + dy**2) + 1e-6
+    cos = np.clip(velocity[..., 0] * dx / norm + velocity[..., 1] * dy / norm, -1.0, 1.0)
+    return (np.pi / 2.0 - np.abs(np.arccos(cos))) / np.pi

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from roadtrack.association.appearance import cosine_distance, fuse_score, iou_gated_appearance
-from roadtrack.association.costs import iou
+from roadtrack.association.costs import iou, same_class
 from roadtrack.association.solver import METHODS, matches_from_pairs
 from roadtrack.association.stages import solve_subset
 from roadtrack.association.view import TrackAssociator, TrackView
@@ -62,17 +62,20 @@ class ByteAssociator(TrackAssociator):
     def needs_features(self) -> bool:
         return self.appearance
 
-    def _cost(self, tracks: TrackView, detections: Detections, rows: np.ndarray, cols: np.ndarray, fused: bool) -> np.ndarray:
-        """(len(rows), len(cols)) cost of the given tracks and detections, class-gated."""
+    def _cost(self, tracks: TrackView, detections: Detections, rows: np.ndarray, cols: np.ndarray, fused: bool,
+              overlap: np.ndarray) -> np.ndarray:
+        """(len(rows), len(cols)) cost of the given tracks and detections, class-gated; ``overlap`` is the
+        (T, D) IoU of all tracks and detections."""
         if rows.size == 0 or cols.size == 0:
             return np.zeros((rows.size, cols.size))
-        iou_cost = 1.0 - iou(tracks.xyxy[rows], detections.xyxy[cols])
+        iou_cost = 1.0 - overlap[np.ix_(rows, cols)]
         cost = fuse_score(iou_cost, detections.scores[cols]) if fused and self.fuse_score else iou_cost
         if fused and self.appearance and tracks.features is not None and detections.features is not None:
             appearance = cosine_distance(tracks.features[rows], detections.features[cols])
             cost = iou_gated_appearance(iou_cost, cost, appearance, self.proximity_thresh, self.appearance_thresh)
-        if self.class_aware:
-            cost = np.where(tracks.class_ids[rows, None] == detections.class_ids[None, cols], cost, np.inf)
+        same = same_class(tracks.class_ids[rows], detections.class_ids[cols]) if self.class_aware else None
+        if same is not None:
+            cost = np.where(same, cost, np.inf)
         return cost
 
     def match(self, tracks: TrackView, detections: Detections) -> Matches:
@@ -81,17 +84,24 @@ class ByteAssociator(TrackAssociator):
         low = np.flatnonzero((scores > self.low_thresh) & (scores < self.high_thresh))
         confirmed = np.flatnonzero(tracks.confirmed)
         unconfirmed = np.flatnonzero(~tracks.confirmed)
+        usable = scores > self.low_thresh
+        if usable.all():
+            overlap = iou(tracks.xyxy, detections.xyxy)
+        else:
+            overlap = np.zeros((len(tracks), len(detections)))
+            if usable.any() and len(tracks):
+                overlap[:, usable] = iou(tracks.xyxy, detections.xyxy[usable])
 
-        r1, c1 = solve_subset(self._cost(tracks, detections, confirmed, high, True), confirmed, high,
+        r1, c1 = solve_subset(self._cost(tracks, detections, confirmed, high, True, overlap), confirmed, high,
                               self.match_thresh, self.method)
         free_tracks = tracks.confirmed & (tracks.time_since_update == 1)
         free_tracks[r1] = False
         recent = np.flatnonzero(free_tracks)
-        r2, c2 = solve_subset(self._cost(tracks, detections, recent, low, False), recent, low,
+        r2, c2 = solve_subset(self._cost(tracks, detections, recent, low, False, overlap), recent, low,
                               self.low_match_thresh, self.method)
         free_dets = scores > self.high_thresh
         free_dets[c1] = False
         high_left = np.flatnonzero(free_dets)
-        r3, c3 = solve_subset(self._cost(tracks, detections, unconfirmed, high_left, True), unconfirmed, high_left,
+        r3, c3 = solve_subset(self._cost(tracks, detections, unconfirmed, high_left, True, overlap), unconfirmed, high_left,
                               self.unconfirmed_match_thresh, self.method)
         return matches_from_pairs(np.concatenate([r1, r2, r3]), np.concatenate([c1, c2, c3]), len(tracks), len(detections))

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from roadtrack.association.appearance import cosine_distance, gallery_distance, gate_by_mahalanobis
-from roadtrack.association.costs import iou
+from roadtrack.association.costs import iou, same_class
 from roadtrack.association.solver import METHODS, matches_from_pairs
 from roadtrack.association.stages import solve_subset
 from roadtrack.association.view import TrackAssociator, TrackView
@@ -61,9 +61,8 @@ class CascadeAssociator(TrackAssociator):
         return True
 
     def _gate_classes(self, cost, tracks: TrackView, detections: Detections, rows, cols):
-        if not self.class_aware:
-            return cost
-        return np.where(tracks.class_ids[rows, None] == detections.class_ids[None, cols], cost, np.inf)
+        same = same_class(tracks.class_ids[rows], detections.class_ids[cols]) if self.class_aware else None
+        return cost if same is None else np.where(same, cost, np.inf)
 
     def _appearance_cost(self, tracks: TrackView, detections: Detections, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         detections = detections[cols]

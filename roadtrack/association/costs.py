@@ -140,6 +140,20 @@ def ciou(a_xyxy: np.ndarray, b_xyxy: np.ndarray) -> np.ndarray:
 BOX_SIMILARITIES = {"iou": iou, "giou": giou, "diou": diou, "ciou": ciou}
 
 
+def same_class(track_classes: np.ndarray, det_classes: np.ndarray) -> np.ndarray | None:
+    """(T, D) bool, True where track and detection classes agree; None when every pair agrees (one class).
+
+    The None lets associators skip building and applying a mask in the common single-class case.
+    """
+    track_classes, det_classes = np.asarray(track_classes), np.asarray(det_classes)
+    if track_classes.size == 0 or det_classes.size == 0:
+        return None
+    first = det_classes.flat[0]
+    if np.all(track_classes == first) and np.all(det_classes == first):
+        return None
+    return track_classes.reshape(-1, 1) == det_classes.reshape(1, -1)
+
+
 def class_gate(cost: np.ndarray, track_classes: np.ndarray, det_classes: np.ndarray) -> np.ndarray:
     """Forbid pairs of different classes.
 

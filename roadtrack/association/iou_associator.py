@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from roadtrack.association.costs import iou
+from roadtrack.association.costs import iou, same_class
 from roadtrack.association.solver import METHODS, matches_from_pairs
 from roadtrack.association.stages import sort_assignment
 from roadtrack.association.view import TrackAssociator, TrackView
@@ -60,9 +60,7 @@ class IoUAssociator(TrackAssociator):
             `Matches` with rows indexing tracks and cols indexing ``detections``.
         """
         overlap = iou(track_xyxy, detections.xyxy)  # (T, D)
-        allowed = None
-        if self.class_aware:
-            allowed = np.asarray(track_class_ids).reshape(-1, 1) == detections.class_ids.reshape(1, -1)
+        allowed = same_class(track_class_ids, detections.class_ids) if self.class_aware else None
         rows, cols = sort_assignment(overlap, self.iou_threshold, allowed, method=self.method)
         return matches_from_pairs(rows, cols, *overlap.shape)
 

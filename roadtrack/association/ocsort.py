@@ -6,9 +6,9 @@ import dataclasses
 
 import numpy as np
 
-from roadtrack.association.appearance import direction_consistency
-from roadtrack.association.costs import BOX_SIMILARITIES
-from roadtrack.association.solver import METHODS, matches_from_pairs
+from roadtrack.association.appearance import direction_consistency, direction_consistency_pairs
+from roadtrack.association.costs import BOX_SIMILARITIES, same_class
+from roadtrack.association.solver import METHODS, SPLIT_CELLS, matches_from_pairs
 from roadtrack.association.stages import sort_assignment
 from roadtrack.association.view import TrackAssociator, TrackView
 from roadtrack.core import Detections, Matches, register
@@ -56,11 +56,27 @@ class OCSortAssociator(TrackAssociator):
         if self.method not in METHODS:
             raise ValueError(f"unknown method {self.method!r}; choose from {', '.join(METHODS)}")
 
+    def _bonus(self, tracks: TrackView, detections: Detections, rows, cols, sim: np.ndarray) -> np.ndarray:
+        """``inertia * score * consistency`` for the (rows, cols) block; on large problems only where the
+        boxes overlap, the only pairs `sort_assignment` then looks at."""
+        scores = detections.scores[cols]
+        if sim.size <= SPLIT_CELLS:
+            c = direction_consistency(tracks.velocity[rows], tracks.previous_xyxy[rows], tracks.has_previous[rows],
+                                      detections.xyxy[cols])
+            return self.inertia * c * scores[None, :]
+        bonus = np.zeros(sim.shape)
+        r, k = np.nonzero(sim > 0)
+        t, d = np.asarray(rows)[r], np.asarray(cols)[k]
+        c = direction_consistency_pairs(tracks.velocity[t], tracks.previous_xyxy[t], tracks.has_previous[t],
+                                        detections.xyxy[d])
+        bonus[r, k] = self.inertia * c * scores[k]
+        return bonus
+
     def _step(self, boxes, classes, detections: Detections, rows, cols, bonus=None, shortcut=False):
         sim = BOX_SIMILARITIES[self.similarity](boxes[rows], detections.xyxy[cols])
-        allowed = None
-        if self.class_aware:
-            allowed = classes[rows, None] == detections.class_ids[None, cols]
+        if callable(bonus):
+            bonus = bonus(sim)
+        allowed = same_class(classes[rows], detections.class_ids[cols]) if self.class_aware else None
         if bonus is None and (sim.size == 0 or sim.max() <= self.iou_threshold):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         r, c = sort_assignment(sim, self.iou_threshold, allowed, bonus, self.method, shortcut)
@@ -72,19 +88,25 @@ class OCSortAssociator(TrackAssociator):
         all_rows = np.arange(n_tracks)
         bonus = None
         if tracks.velocity is not None and self.inertia != 0.0:
-            consistency = direction_consistency(tracks.velocity, tracks.previous_xyxy, tracks.has_previous,
-                                                detections.xyxy[high])
-            bonus = self.inertia * consistency * detections.scores[high][None, :]
+            def bonus(sim):
+                return self._bonus(tracks, detections, all_rows, high, sim)
         rows, cols = self._step(tracks.xyxy, tracks.class_ids, detections, all_rows, high, bonus, shortcut=True)
         if self.use_byte:
             low = np.flatnonzero((detections.scores > self.low_thresh) & (detections.scores <= self.det_thresh))
-            left = np.setdiff1d(all_rows, rows)
-            r, c = self._step(tracks.xyxy, tracks.class_ids, detections, left, low)
+            r, c = self._step(tracks.xyxy, tracks.class_ids, detections, _left(n_tracks, rows), low)
             rows, cols = np.concatenate([rows, r]), np.concatenate([cols, c])
-        if tracks.last_xyxy is not None:
-            left = np.setdiff1d(all_rows, rows)
-            if tracks.observed is not None:
-                left = left[tracks.observed[left]]
-            r, c = self._step(tracks.last_xyxy, tracks.class_ids, detections, left, np.setdiff1d(high, cols))
+        if tracks.last_xyxy is not None and rows.size < n_tracks:
+            free = np.ones(n_tracks, bool) if tracks.observed is None else tracks.observed.copy()
+            free[rows] = False
+            free_dets = detections.scores > self.det_thresh
+            free_dets[cols] = False
+            r, c = self._step(tracks.last_xyxy, tracks.class_ids, detections, np.flatnonzero(free),
+                              np.flatnonzero(free_dets))
             rows, cols = np.concatenate([rows, r]), np.concatenate([cols, c])
         return matches_from_pairs(rows, cols, n_tracks, n_dets)
+
+
+def _left(n: int, taken: np.ndarray) -> np.ndarray:
+    free = np.ones(n, bool)
+    free[taken] = False
+    return np.flatnonzero(free)

@@ -47,23 +47,40 @@ def _pair_limit(cost: np.ndarray, allowed: np.ndarray, max_cost: float) -> float
     return hi + (hi - lo + 1.0) * (min(cost.shape) + 1)
 
 
-def components(allowed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Independent blocks of a (T, D) assignment problem: connected components of the bipartite graph whose
-    edges are the ``allowed`` pairs. Rows and columns without an allowed pair are left out.
+def split_blocks(allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """Independent parts of a (T, D) assignment problem: connected components of the bipartite graph whose
+    edges are the ``allowed`` pairs.
 
     Returns:
-        One (rows, cols) pair of sorted int64 index arrays per block with at least one allowed pair.
+        (K,) rows and (K,) cols of the pairs that are the only allowed pair of both their row and their column
+        (1 x 1 blocks, whose assignment is the pair itself), and one (rows, cols) pair of sorted int64 index
+        arrays per larger block. Rows and columns without an allowed pair are in no block.
     """
     n_rows, n_cols = allowed.shape
     r, c = np.nonzero(allowed)
-    graph = coo_matrix((np.ones(r.size), (r, c + n_rows)), shape=(n_rows + n_cols, n_rows + n_cols))
+    single = (np.bincount(r, minlength=n_rows)[r] == 1) & (np.bincount(c, minlength=n_cols)[c] == 1)
+    r_rest, c_rest = r[~single], c[~single]
+    if r_rest.size == 0:
+        return r[single], c[single], []
+    graph = coo_matrix((np.ones(r_rest.size), (r_rest, c_rest + n_rows)), shape=(n_rows + n_cols, n_rows + n_cols))
     _, labels = connected_components(graph, directed=False)
-    used = np.unique(labels[r])
-    row_labels, col_labels = labels[:n_rows], labels[n_rows:]
-    order_r, order_c = np.argsort(row_labels, kind="stable"), np.argsort(col_labels, kind="stable")
-    r_bounds = np.searchsorted(row_labels[order_r], np.stack([used, used + 1]))
-    c_bounds = np.searchsorted(col_labels[order_c], np.stack([used, used + 1]))
-    return [(order_r[a:b], order_c[x:y]) for (a, b), (x, y) in zip(r_bounds.T, c_bounds.T)]
+    used = np.unique(labels[r_rest])
+    blocks = []
+    rows_by_label = np.unique(r_rest)
+    cols_by_label = np.unique(c_rest)
+    row_lab, col_lab = labels[rows_by_label], labels[cols_by_label + n_rows]
+    order_r, order_c = np.argsort(row_lab, kind="stable"), np.argsort(col_lab, kind="stable")
+    r_bounds = np.searchsorted(row_lab[order_r], np.stack([used, used + 1]))
+    c_bounds = np.searchsorted(col_lab[order_c], np.stack([used, used + 1]))
+    for (a, b), (x, y) in zip(r_bounds.T, c_bounds.T):
+        blocks.append((np.sort(rows_by_label[order_r[a:b]]), np.sort(cols_by_label[order_c[x:y]])))
+    return r[single], c[single], blocks
+
+
+def components(allowed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """All blocks of `split_blocks`, 1 x 1 ones included, as (rows, cols) index arrays."""
+    single_r, single_c, blocks = split_blocks(allowed)
+    return [(np.array([a]), np.array([b])) for a, b in zip(single_r, single_c)] + blocks
 
 
 def _solve_dense(cost: np.ndarray, allowed: np.ndarray, max_cost: float, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -109,19 +126,32 @@ def solve(cost: np.ndarray, max_cost: float = np.inf, method: str = "lap") -> Ma
         raise ValueError(f"cost: expected shape (T, D), got {cost.shape}")
     if np.isnan(max_cost):
         raise ValueError("max_cost must not be NaN")
-    n_rows, n_cols = cost.shape
+    rows, cols = assign(cost, max_cost, method)
+    return matches_from_pairs(rows, cols, *cost.shape)
+
+
+def assign(cost: np.ndarray, max_cost: float, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """`solve` without input checks or `Matches`: matched (K,) rows and (K,) cols of a (T, D) float64 ``cost``.
+
+    For associators, which call the solver several times per frame on arrays they built themselves.
+    """
+    if cost.size == 0:
+        return _EMPTY, _EMPTY
     with np.errstate(invalid="ignore"):
         allowed = np.isfinite(cost) & (cost <= max_cost)
     if not allowed.any():
-        return matches_from_pairs(np.empty(0), np.empty(0), n_rows, n_cols)
+        return _EMPTY, _EMPTY
     if np.isfinite(max_cost) and cost.size > SPLIT_CELLS:
         # With a finite max_cost the objective is a sum over pairs of (cost - L), so blocks that share no
         # allowed pair are independent: solving them apart gives the same optimum, much faster when sparse.
-        found_r, found_c = [], []
-        for rows, cols in components(allowed):
+        single_r, single_c, blocks = split_blocks(allowed)
+        found_r, found_c = [single_r], [single_c]
+        for rows, cols in blocks:
             r, c = _solve_dense(cost[np.ix_(rows, cols)], allowed[np.ix_(rows, cols)], max_cost, method)
             found_r.append(rows[r])
             found_c.append(cols[c])
-        return matches_from_pairs(np.concatenate(found_r), np.concatenate(found_c), n_rows, n_cols)
-    rows, cols = _solve_dense(cost, allowed, max_cost, method)
-    return matches_from_pairs(rows, cols, n_rows, n_cols)
+        return np.concatenate(found_r), np.concatenate(found_c)
+    return _solve_dense(cost, allowed, max_cost, method)
+
+
+_EMPTY = np.zeros(0, np.int64)

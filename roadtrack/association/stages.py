@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from roadtrack.association.solver import SPLIT_CELLS, components, solve
+from roadtrack.association.solver import SPLIT_CELLS, assign, solve, split_blocks
 
 
 def solve_subset(cost: np.ndarray, rows: np.ndarray, cols: np.ndarray, max_cost: float, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -13,10 +13,8 @@ def solve_subset(cost: np.ndarray, rows: np.ndarray, cols: np.ndarray, max_cost:
     Returns:
         Matched (K,) track indices and (K,) detection indices, in the caller's numbering.
     """
-    if cost.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    m = solve(cost, max_cost=max_cost, method=method)
-    return np.asarray(rows)[m.rows], np.asarray(cols)[m.cols]
+    r, c = assign(cost, max_cost, method)
+    return np.asarray(rows)[r], np.asarray(cols)[c]
 
 
 def _one_to_one(candidates: np.ndarray) -> bool:
@@ -44,17 +42,18 @@ def sort_assignment(
     Returns:
         Matched (K,) row indices and (K,) column indices.
     """
-    allowed = np.ones(similarity.shape, bool) if allowed is None else allowed
-    candidates = allowed & (similarity > threshold)
+    candidates = similarity > threshold
+    if allowed is not None:
+        candidates &= allowed
     if shortcut and _one_to_one(candidates):
         return np.nonzero(candidates)
-    if not allowed.any():
+    if similarity.size == 0 or (allowed is not None and not allowed.any()):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     score = similarity if bonus is None else similarity + bonus
     if similarity.size > SPLIT_CELLS:
         return _sort_assignment_by_blocks(similarity, threshold, allowed, score, method)
     # Solve on 1 - score: the same assignment as -score, kept non-negative for IoU as SORT does.
-    cost = np.where(allowed, 1.0 - score, np.inf)
+    cost = 1.0 - score if allowed is None else np.where(allowed, 1.0 - score, np.inf)
     full = solve(cost, max_cost=np.inf, method=method)
     keep = similarity[full.rows, full.cols] >= threshold
     return full.rows[keep], full.cols[keep]
@@ -68,13 +67,17 @@ def _sort_assignment_by_blocks(similarity, threshold, allowed, score, method):
     graph). Without a bonus this is the same assignment as the dense solve (up to ties); with OC-SORT's
     bonus, non-overlapping pairs no longer influence the choice (they are dropped afterwards either way).
     """
-    linked = allowed & (similarity > 0)
-    found_r, found_c = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for rows, cols in components(linked):
+    linked = similarity > 0
+    if allowed is not None:
+        linked &= allowed
+    single_r, single_c, blocks = split_blocks(linked)
+    keep = similarity[single_r, single_c] >= threshold  # a lone pair is its block's whole assignment
+    found_r, found_c = [single_r[keep]], [single_c[keep]]
+    for rows, cols in blocks:
         block = np.ix_(rows, cols)
-        cost = np.where(allowed[block], 1.0 - score[block], np.inf)
-        m = solve(cost, max_cost=np.inf, method=method)
-        keep = similarity[block][m.rows, m.cols] >= threshold
-        found_r.append(rows[m.rows[keep]])
-        found_c.append(cols[m.cols[keep]])
+        cost = 1.0 - score[block] if allowed is None else np.where(allowed[block], 1.0 - score[block], np.inf)
+        r, c = assign(cost, np.inf, method)
+        keep = similarity[block][r, c] >= threshold
+        found_r.append(rows[r[keep]])
+        found_c.append(cols[c[keep]])
     return np.concatenate(found_r), np.concatenate(found_c)

@@ -30,7 +30,7 @@ class SparseFlowCMC(CameraMotion):
         **kwargs: see `CameraMotion`.
     """
 
-    def __init__(self, max_corners: int = 300, quality: float = 0.01, min_distance: float = 3.0,
+    def __init__(self, max_corners: int = 100, quality: float = 0.01, min_distance: float = 3.0,
                  min_points: int = 10, ransac_threshold: float = 1.0, **kwargs) -> None:
         self.max_corners, self.quality, self.min_distance = max_corners, quality, min_distance
         self.min_points, self.ransac_threshold = min_points, ransac_threshold
@@ -45,7 +45,7 @@ class SparseFlowCMC(CameraMotion):
         state = self._remember(grey, mask)
         if corners is None or len(corners) < self.min_points:
             return None, state
-        moved, status, _ = cv2.calcOpticalFlowPyrLK(prev_grey, grey, corners, None, winSize=(15, 15), maxLevel=3)
+        moved, status, _ = cv2.calcOpticalFlowPyrLK(prev_grey, grey, corners, None, winSize=(15, 15), maxLevel=2)
         good = status.reshape(-1).astype(bool)
         return _partial_affine(corners.reshape(-1, 2)[good], moved.reshape(-1, 2)[good], self.min_points,
                                self.ransac_threshold), state

@@ -157,12 +157,13 @@ class LinearKalman(MotionModel, abc.ABC):
         hp = cov[:, :m, :]  # H P: H selects the first M state components
         s = hp[:, :, :m] + r  # (N, M, M) innovation covariance H P H^T + R
         # K = P H^T S^-1; S and P are symmetric, so K^T = S^-1 (H P).
-        gain_t = np.linalg.solve(s, hp)  # (N, M, S)
-        gain = np.swapaxes(gain_t, 1, 2)  # (N, S, M)
+        gain = np.swapaxes(np.linalg.solve(s, hp), 1, 2)  # (N, S, M)
         new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
-        # Joseph form expanded: (I - KH) P (I - KH)^T + K R K^T = P - K HP - (K HP)^T + K S K^T.
-        khp = gain @ hp
-        new_cov = cov - khp - np.swapaxes(khp, 1, 2) + gain @ s @ gain_t
+        # The Joseph form, not its algebraic expansion P - KHP - (KHP)^T + KSK^T: the expansion amplifies
+        # rounding asymmetry (after camera-motion warps, covariances diverged within ~100 frames).
+        i_kh = np.repeat(self._eye[None], mean.shape[0], axis=0)
+        i_kh[:, :, :m] -= gain  # I - K H, with K H = [K 0]
+        new_cov = i_kh @ cov @ np.swapaxes(i_kh, 1, 2) + gain @ r @ np.swapaxes(gain, 1, 2)
         return new_mean, new_cov
 
     def warp(self, mean: np.ndarray, cov: np.ndarray, affine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -47,6 +47,7 @@ class AppearanceMemory:
         features = _normalise(features)
         table.ensure_feature_dim(features.shape[1])
         table.features[rows] = features
+        table.feature_age[rows] = 0
         if self.kind == "gallery":
             table.add_to_gallery(rows, features, self.budget)
 
@@ -58,6 +59,7 @@ class AppearanceMemory:
         if table.features.shape[1] != features.shape[1]:
             self.start(table, rows, features)
             return
+        table.feature_age[rows] = 0
         if self.kind == "gallery":
             table.features[rows] = features
             table.add_to_gallery(rows, features, self.budget)

