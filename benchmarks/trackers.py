@@ -5,16 +5,18 @@
 
 Data: the 11 sequences of ../shared/data/MOT15/train with their det/det.txt, scored as
 ../shared/benchmarks/peers-mot15.md describes (all gt rows kept, HOTA from TrackEval, MOTA/IDF1/IDSW from
-py-motmetrics at IoU 0.5, frame-weighted). Timing: tracker update calls only, best of ``--repeats`` per
-sequence. Peers run in their own environment (default /work/peers-venv/bin/python, or $ROADTRACK_PEERS_PYTHON)
+py-motmetrics at IoU 0.5, frame-weighted; trackers with a frame-rate option get each sequence's frame rate,
+which is how the published peer figures were made). Timing: tracker update calls only, best of ``--repeats``
+per sequence. Peers run in their own environment (default /work/peers-venv/bin/python, or $ROADTRACK_PEERS_PYTHON)
 through benchmarks/peers/run_peer.py; this script installs nothing.
 
 Then the scaling test: synthetic scenes of 10 .. 1000 objects moving linearly with noise; per-frame update time.
 
     python benchmarks/trackers.py --memory [--memory-frames 100000] [--presets ...]
+    python benchmarks/trackers.py --cmc
 
 runs each preset on an endless synthetic stream (20 objects alive at a time, each living ~100 frames, with
-appearance features) and prints the process's peak memory and the live track count along the way.
+appearance features) and prints the process's resident memory and the live track count along the way.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ PRESETS = {
     "bytetrack": ("bytetrack", {}, "boxmot-bytetrack"),
     "ocsort": ("ocsort", {}, "boxmot-ocsort"),
     "botsort": ("botsort", {"with_reid": False, "cmc": None}, "boxmot-botsort"),
+    # The same presets with BoxMOT's default parameters (the published ones above come from the papers):
+    "bytetrack@boxmot": ("bytetrack", {"track_thresh": 0.45, "new_track_thresh": 0.45, "track_buffer": 25},
+                         "boxmot-bytetrack"),
+    "botsort@boxmot": ("botsort", {"with_reid": False, "cmc": None, "track_high_thresh": 0.5,
+                                   "new_track_thresh": 0.6, "fuse_score": False}, "boxmot-botsort"),
 }
 # Published by ../shared/benchmarks/peers-mot15.md; abewley/sort is not on PyPI, so it is not rerun here.
 ORIGINAL_SORT = {"HOTA": 35.25, "MOTA": 40.84, "IDF1": 45.82, "IDSW": 582, "fps": 2380.0}
@@ -61,6 +68,23 @@ def sequences() -> list[tuple[Path, int]]:
         info.read(seq / "seqinfo.ini")
         out.append((seq, int(info["Sequence"]["seqLength"])))
     return out
+
+
+def frame_rate(seq: Path) -> float:
+    info = configparser.ConfigParser()
+    info.read(seq / "seqinfo.ini")
+    return float(info["Sequence"].get("frameRate", 30))
+
+
+def _with_rate(name: str, options: dict, seq: Path) -> dict:
+    """Presets whose buffers are in frames at 30 frames/s get the sequence's rate, as the peers do."""
+    import inspect
+
+    from roadtrack.core.registry import get
+
+    if "frame_rate" in inspect.signature(get("tracker", name)).parameters:
+        return {**options, "frame_rate": frame_rate(seq)}
+    return options
 
 
 def load_detections(seq: Path, n_frames: int) -> list[Detections]:
@@ -77,7 +101,7 @@ def run_roadtrack(name: str, options: dict, seqs, repeats: int) -> tuple[dict[st
         frames = load_detections(seq, n)
         best = np.inf
         for _ in range(repeats):
-            tracker = build("tracker", name, **options)
+            tracker = build("tracker", name, **_with_rate(name, options, seq))
             rows, seconds = [], 0.0
             for k, dets in enumerate(frames, start=1):
                 t0 = time.perf_counter()
@@ -93,7 +117,8 @@ def run_roadtrack(name: str, options: dict, seqs, repeats: int) -> tuple[dict[st
 def run_peer(python: str, peer: str, seqs, repeats: int) -> tuple[dict[str, np.ndarray], float]:
     with tempfile.TemporaryDirectory() as out:
         proc = subprocess.run([python, str(RUN_PEER), "mot15", "--tracker", peer, "--data", str(MOT15), "--out", out,
-                               "--repeats", str(repeats)], capture_output=True, text=True, check=False)
+                               "--repeats", str(repeats), "--seq-frame-rate"], capture_output=True, text=True,
+                              check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"peer {peer} failed:\n{proc.stderr[-2000:]}")
         result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -132,10 +157,14 @@ def time_synthetic(name: str, options: dict, boxes: np.ndarray, scores: np.ndarr
     return 1000.0 * best / len(frames)
 
 
-def memory_stream(name: str, n_frames: int, report_every: int) -> list[tuple[int, float, int, int]]:
-    """(frame, MiB allocated by Python objects, live tracks, next id) samples on an endless synthetic stream."""
-    import tracemalloc
+def _rss_mib() -> float:
+    """Resident memory of this process, MiB (Linux /proc)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
+
+def memory_stream(name: str, n_frames: int, report_every: int) -> list[tuple[int, float, int, int]]:
+    """(frame, resident MiB, live tracks, next id) samples on an endless synthetic stream."""
     rng = np.random.default_rng(0)
     alive, tracker = 20, build("tracker", name)
     start = rng.uniform(0, 1500, (alive, 2))
@@ -143,7 +172,6 @@ def memory_stream(name: str, n_frames: int, report_every: int) -> list[tuple[int
     born = np.zeros(alive, np.int64)
     looks = rng.normal(size=(alive, 64)).astype(np.float32)
     samples = []
-    tracemalloc.start()
     for k in range(n_frames):
         dead = (k - born) > rng.integers(50, 150, alive)
         if dead.any():  # replace finished objects by new ones elsewhere
@@ -155,10 +183,74 @@ def memory_stream(name: str, n_frames: int, report_every: int) -> list[tuple[int
         dets = Detections(boxes, rng.uniform(0.7, 1.0, alive), features=looks + rng.normal(0, 0.1, looks.shape))
         tracker.update(dets)
         if (k + 1) % report_every == 0:
-            current, _ = tracemalloc.get_traced_memory()
-            samples.append((k + 1, current / 2**20, len(tracker.tracks), tracker.next_id))
-    tracemalloc.stop()
+            samples.append((k + 1, _rss_mib(), len(tracker.tracks), tracker.next_id))
     return samples
+
+
+def cmc_benchmark(args) -> None:
+    """Camera-motion estimators: corner error on real frames warped by known transforms, and ms per frame."""
+    import cv2
+
+    from roadtrack.cmc import METHODS
+
+    video = MOT15 / "PETS09-S2L1" / "PETS09-S2L1.avi"
+    cap = cv2.VideoCapture(str(video))
+    base = [cap.read()[1] for _ in range(60)]
+    cap.release()
+    h, w = base[0].shape[:2]
+    rng = np.random.default_rng(0)
+    truths, frames = [], [base[0]]
+    for k in range(1, 40):  # each frame moved from the previous one by a known similarity transform
+        a = cv2.getRotationMatrix2D((w / 2, h / 2), rng.normal(0, 0.5), 1 + rng.normal(0, 0.005))
+        a[:, 2] += rng.normal(0, 4, 2)
+        truths.append(a)
+        frames.append(cv2.warpAffine(base[0], a, (w, h), borderMode=cv2.BORDER_REFLECT))
+    # Pairs (0 -> k): the estimator sees the base frame, then the warped one, then resets.
+    corners = np.array([[0, 0], [w, 0], [0, h], [w, h]], float)
+
+    def corner_error(a, b):
+        return float(np.linalg.norm(corners @ a[:, :2].T + a[:, 2] - (corners @ b[:, :2].T + b[:, 2]), axis=1).max())
+
+    print(f"\n# camera motion: corner error (px) on PETS09 frame 1 warped by 39 random similarity transforms "
+          f"(rotation sd 0.5 deg, scale sd 0.5 %, shift sd 4 px), and ms per {w}x{h} frame on 60 real frames")
+    print("| method | median corner error | max corner error | ms per frame |")
+    print("|---|---|---|---|")
+    for name, cls in METHODS.items():
+        errors = []
+        for truth, warped in zip(truths, frames[1:]):
+            est = cls()
+            est.estimate(base[0])
+            errors.append(corner_error(est.estimate(warped), truth))
+        est, best = cls(), np.inf
+        for _ in range(args.repeats):
+            est.reset()
+            est.estimate(base[0])
+            t0 = time.perf_counter()
+            for frame in base[1:]:
+                est.estimate(frame)
+            best = min(best, (time.perf_counter() - t0) / (len(base) - 1))
+        print(f"| roadtrack {name}{' (default)' if name == 'sparse-flow' else ''} | {np.median(errors):.3f} | "
+              f"{max(errors):.3f} | {1000 * best:.2f} |", flush=True)
+    if args.no_peers:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for method in ("ecc", "sof"):
+            errors = []
+            for truth, warped in zip(truths, frames[1:]):
+                np.savez(Path(tmp) / "pair.npz", frames=np.stack([base[0], warped]))
+                out = _peer_cmc(args.peers_python, method, Path(tmp) / "pair.npz")
+                errors.append(corner_error(np.array(out["warps"][1]), truth))
+            np.savez(Path(tmp) / "real.npz", frames=np.stack(base))
+            ms = min(_peer_cmc(args.peers_python, method, Path(tmp) / "real.npz")["ms"] for _ in range(args.repeats))
+            print(f"| BoxMOT {method} | {np.median(errors):.3f} | {max(errors):.3f} | {ms:.2f} |", flush=True)
+
+
+def _peer_cmc(python: str, method: str, frames: Path) -> dict:
+    proc = subprocess.run([python, str(RUN_PEER), "cmc", "--tracker", method, "--frames", str(frames)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"peer cmc {method} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -166,17 +258,21 @@ def main() -> None:
     parser.add_argument("--peers-python", default=DEFAULT_PEERS_PYTHON)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-peers", action="store_true")
-    parser.add_argument("--presets", default=",".join(PRESETS))
+    parser.add_argument("--presets", default=",".join(PRESETS), help=f"comma-separated, from: {', '.join(PRESETS)}")
     parser.add_argument("--sizes", default="10,100,1000")
     parser.add_argument("--synthetic-frames", type=int, default=30)
     parser.add_argument("--no-scaling", action="store_true")
     parser.add_argument("--memory", action="store_true", help="only the long-stream memory test")
+    parser.add_argument("--cmc", action="store_true", help="only the camera-motion accuracy and speed comparison")
     parser.add_argument("--memory-frames", type=int, default=100_000)
     args = parser.parse_args()
+    if args.cmc:
+        cmc_benchmark(args)
+        return
     if args.memory:
         every = max(1, args.memory_frames // 5)
-        print(f"# memory: {args.memory_frames} synthetic frames, 20 objects alive, 64-d features; Python heap "
-              f"(tracemalloc) MiB / live tracks at every {every} frames")
+        print(f"# memory: {args.memory_frames} synthetic frames, 20 objects alive, 64-d features; resident MiB "
+              f"of the process / live tracks at every {every} frames (run each preset in its own process)")
         print("| tracker | " + " | ".join(f"frame {k}" for k in range(every, args.memory_frames + 1, every)) +
               " | ids issued |")
         print("|---|" + "---|" * (args.memory_frames // every + 1))
@@ -192,6 +288,7 @@ def main() -> None:
           f"MOT15 train public detections, {len(seqs)} sequences, {total_frames} frames, best of {args.repeats}")
     print("| tracker | HOTA | MOTA | IDF1 | IDSW | frames/s (update only) | peer | ΔHOTA | ΔMOTA | ΔIDF1 | speed ratio |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
+    peer_scores: dict[str, dict] = {}
     for key in args.presets.split(","):
         name, options, peer = PRESETS[key]
         outputs, seconds = run_roadtrack(name, options, seqs, args.repeats)
@@ -202,15 +299,17 @@ def main() -> None:
         elif args.no_peers:
             ref, ref_name = None, "-"
         else:
-            peer_out, peer_seconds = run_peer(args.peers_python, peer, seqs, args.repeats)
-            ref = score(peer_out, seqs)
-            ref["fps"] = total_frames / peer_seconds
-            ref_name = peer
-            print(f"| {peer} | {ref['HOTA']:.2f} | {ref['MOTA']:.2f} | {ref['IDF1']:.2f} | {ref['IDSW']} | "
-                  f"{ref['fps']:.0f} | | | | | |", flush=True)
+            if peer not in peer_scores:
+                peer_out, peer_seconds = run_peer(args.peers_python, peer, seqs, args.repeats)
+                peer_scores[peer] = score(peer_out, seqs)
+                peer_scores[peer]["fps"] = total_frames / peer_seconds
+                ref = peer_scores[peer]
+                print(f"| {peer} | {ref['HOTA']:.2f} | {ref['MOTA']:.2f} | {ref['IDF1']:.2f} | {ref['IDSW']} | "
+                      f"{ref['fps']:.0f} | | | | | |", flush=True)
+            ref, ref_name = peer_scores[peer], peer
         label = key + ("" if not options else " (" + ", ".join(f"{k}={v}" for k, v in options.items()) + ")")
         deltas = ["-"] * 4 if ref is None else [
-            f"{ours[m] - ref[m]:+.2f}" for m in ("HOTA", "MOTA", "IDF1")] + [f"{ours['fps'] / ref['fps']:.2f}×"]
+            f"{ours[m] - ref[m]:+.3f}" for m in ("HOTA", "MOTA", "IDF1")] + [f"{ours['fps'] / ref['fps']:.2f}×"]
         print(f"| **roadtrack {label}** | {ours['HOTA']:.2f} | {ours['MOTA']:.2f} | {ours['IDF1']:.2f} | "
               f"{ours['IDSW']} | {ours['fps']:.0f} | {ref_name} | {' | '.join(deltas)} |", flush=True)
 
@@ -227,6 +326,8 @@ def main() -> None:
             scenes[n] = (boxes, scores, Path(tmp) / f"scene_{n}.npz")
             np.savez(scenes[n][2], boxes=boxes, scores=scores)
         for key in args.presets.split(","):
+            if "@" in key:  # parameter variants scale like their preset
+                continue
             name, options, peer = PRESETS[key]
             ours = [time_synthetic(name, options, b, s, args.repeats) for b, s, _ in scenes.values()]
             print(f"| roadtrack {key} | " + " | ".join(f"{v:.2f}" for v in ours) + f" | {ours[-1] / ours[0]:.0f}× |",

@@ -1,18 +1,17 @@
 """``roadtrack export-reid``: torch embedders to ONNX with a dynamic batch axis, checked against torch."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 from conftest import require_module, require_shared
-from roadtrack.cli import build_parser
+from roadtrack.cli import build_parser, main
 
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "roadtrack", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
+def run_cli(capsys, *args):
+    """Run the command in this process (torch is imported once for all tests); (exit status, stdout, stderr)."""
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, out, err
 
 
 def test_help_documents_every_option():
@@ -25,15 +24,15 @@ def test_help_documents_every_option():
             assert action.help and all(flag in text for flag in action.option_strings)
 
 
-def test_export_osnet_from_the_shared_onnx_weights(tmp_path):
+def test_export_osnet_from_the_shared_onnx_weights(tmp_path, capsys):
     require_module("torch")
     require_module("onnxruntime")
     weights = require_shared("models", "reid", "osnet_x0_25_msmt17.onnx")
     out = tmp_path / "osnet.onnx"
-    done = run_cli("export-reid", "osnet", "--weights", weights, "--out", out)
-    assert done.returncode == 0, done.stderr
-    assert "output (batch, 512)" in done.stdout and "max |torch - onnxruntime|" in done.stdout
-    diff = float(done.stdout.rsplit("=", 1)[1])
+    status, stdout, stderr = run_cli(capsys, "export-reid", "osnet", "--weights", weights, "--out", out)
+    assert status == 0, stderr
+    assert "output (batch, 512)" in stdout and "max |torch - onnxruntime|" in stdout
+    diff = float(stdout.rsplit("=", 1)[1])
     assert diff <= 1e-4
 
     from roadtrack.reid import ONNXEmbedder, OSNetONNXEmbedder
@@ -51,9 +50,29 @@ def test_export_osnet_from_the_shared_onnx_weights(tmp_path):
     (["osnet", "--weights", "no/such.pth"], "weights not found: no/such.pth"),
     (["resnet18", "--weights", "w.pt", "--variant", "x0_25"], "--variant applies to osnet only, not resnet18"),
 ])
-def test_errors_are_one_line(tmp_path, args, message):
+def test_errors_are_one_line(tmp_path, capsys, args, message):
     require_module("torch")
-    done = run_cli("export-reid", *args, "--out", tmp_path / "x.onnx")
-    assert done.returncode == 2, done.stdout
-    assert done.stderr.strip().splitlines() == [f"roadtrack: error: {message}"]
+    status, stdout, stderr = run_cli(capsys, "export-reid", *args, "--out", tmp_path / "x.onnx")
+    assert status == 2, stdout
+    assert stderr.strip().splitlines() == [f"roadtrack: error: {message}"]
     assert not (tmp_path / "x.onnx").exists()
+
+
+def test_export_resnet18_from_a_local_state_dict(tmp_path, capsys):
+    torch = require_module("torch")
+    torchvision = require_module("torchvision")
+    require_module("onnxruntime")
+    torch.save(torchvision.models.resnet18(weights=None).state_dict(), tmp_path / "resnet18.pth")
+    status, stdout, stderr = run_cli(capsys, "export-reid", "resnet18", "--weights", tmp_path / "resnet18.pth",
+                                     "--input-hw", 128, 64, "--out", tmp_path / "r18.onnx")
+    assert status == 0, stderr
+    assert "input (batch, 3, 128, 64), output (batch, 512)" in stdout
+
+    from roadtrack.reid import ONNXEmbedder, ResNet18Embedder
+
+    exported = ONNXEmbedder(tmp_path / "r18.onnx")
+    assert exported.preprocess.input_hw == (128, 64) and exported.dim == 512
+    frame = np.random.default_rng(1).integers(0, 256, (200, 200, 3), dtype=np.uint8)
+    boxes = np.array([[0, 0, 50, 120], [60, 20, 140, 190]], float)
+    reference = ResNet18Embedder(tmp_path / "resnet18.pth", device="cpu", input_hw=(128, 64))
+    np.testing.assert_allclose(exported.embed(frame, boxes), reference.embed(frame, boxes), atol=1e-4)

@@ -105,8 +105,8 @@ def run_e2e(name: str, argv: list[str]) -> dict:
             raw = [([x1, y1, x2 - x1, y2 - y1], s, int(c)) for x1, y1, x2, y2, s, c in dets]
             tracks = tracker.update_tracks(raw, frame=frame)
             seconds += time.perf_counter() - t0
-            for t in tracks:
-                if t.is_confirmed():
+            for t in tracks:  # confirmed and updated this frame, as roadtrack's deepsort reports
+                if t.is_confirmed() and t.time_since_update == 0:
                     x1, y1, x2, y2 = t.to_ltrb()
                     rows.append((k + 1, int(t.track_id), x1, y1, x2, y2, 1.0))
         else:

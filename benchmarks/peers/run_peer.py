@@ -79,6 +79,12 @@ def _seq_frames(seq: Path) -> int:
     return int(info["Sequence"]["seqLength"])
 
 
+def _seq_rate(seq: Path) -> float:
+    info = configparser.ConfigParser()
+    info.read(seq / "seqinfo.ini")
+    return float(info["Sequence"].get("frameRate", 30))
+
+
 def _by_frame(rows: np.ndarray, n: int) -> list[np.ndarray]:
     rows = rows[np.argsort(rows[:, 0], kind="stable")]
     bounds = np.searchsorted(rows[:, 0], np.arange(1, n + 2))
@@ -106,7 +112,7 @@ def run_mot15(args) -> dict:
             frames.append(np.column_stack([xyxy, d[:, 6], np.zeros(len(d))]))
         best = np.inf
         for _ in range(args.repeats):
-            peer = Peer(args.tracker)
+            peer = Peer(args.tracker, frame_rate=_seq_rate(seq) if args.seq_frame_rate else 30.0)
             results, seconds = [], 0.0
             for dets in frames:
                 t0 = time.perf_counter()
@@ -134,16 +140,39 @@ def run_synthetic(args) -> dict:
     return {"tracker": args.tracker, "ms_per_frame": 1000.0 * best / boxes.shape[0]}
 
 
+def run_cmc(method: str, argv: list[str]) -> dict:
+    """BoxMOT's camera-motion classes on frames written by benchmarks/trackers.py --cmc: the transform of each
+    consecutive pair (as a list) and the mean ms per ``apply``."""
+    sub = argparse.ArgumentParser()
+    sub.add_argument("--frames", required=True)
+    a = sub.parse_args(argv)
+    from boxmot.motion.cmc import get_cmc_method
+
+    frames = np.load(a.frames)["frames"]
+    cmc = get_cmc_method(method)()
+    warps, seconds = [], 0.0
+    for k, frame in enumerate(frames):
+        t0 = time.perf_counter()
+        warp = cmc.apply(frame, np.zeros((0, 6), np.float32))
+        if k:
+            seconds += time.perf_counter() - t0
+        warps.append(np.asarray(warp, np.float64)[:2].tolist())
+    return {"tracker": f"boxmot-{method}", "warps": warps, "ms": 1000 * seconds / max(len(frames) - 1, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["mot15", "synthetic", "e2e"])
-    parser.add_argument("--tracker", required=True, choices=PEERS)
+    parser.add_argument("mode", choices=["mot15", "synthetic", "e2e", "cmc"])
+    parser.add_argument("--tracker", required=True, choices=PEERS + ("ecc", "sof", "orb"))
     parser.add_argument("--data")
     parser.add_argument("--out")
     parser.add_argument("--scene")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seq-frame-rate", action="store_true", help="pass each sequence's frame rate (mot15)")
     args, rest = parser.parse_known_args()
-    if args.mode == "e2e":
+    if args.mode == "cmc":
+        result = run_cmc(args.tracker, rest)
+    elif args.mode == "e2e":
         from e2e_peer import run_e2e  # same folder
         result = run_e2e(args.tracker, rest + (["--out", args.out] if args.out else []))
     else:

@@ -46,37 +46,15 @@ def export_onnx(embedder: TorchEmbedder, out: str | Path, opset: int = 17, toler
         >>> export_onnx(OSNetEmbedder("osnet_x1_0_market.pth"), "osnet_x1_0.onnx")   # doctest: +SKIP
         2.1e-06
     """
-    import onnx
-    import onnxruntime as ort
-    import torch
-
     if not isinstance(embedder, TorchEmbedder):
         raise TypeError(f"only torch embedders can be exported, got {type(embedder).__name__}")
     out = Path(out)
-    model = embedder.model.float().to("cpu").eval()
-    h, w = embedder.preprocess.input_hw
-    example = torch.zeros(1, 3, h, w)
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the TorchScript exporter announces its own deprecation
-        torch.onnx.export(model, (example,), buffer, dynamo=False, opset_version=opset, input_names=["images"],
-                          output_names=["output"], dynamic_axes={"images": {0: "batch"}, "output": {0: "batch"}})
-    proto = onnx.load_from_string(buffer.getvalue())
-    for key, value in embedder.onnx_metadata().items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    data = proto.SerializeToString()
-
-    x = np.random.default_rng(seed).standard_normal((CHECK_BATCH, 3, h, w)).astype(np.float32)
-    with torch.inference_mode():
-        expected = model(torch.from_numpy(x)).numpy()
-    session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
-    got = session.run(None, {"images": x})[0]
+    model = embedder.model.float().to("cpu").eval()  # in place: the embedder's own module
+    try:
+        data, expected, got = _export_and_run(model, embedder, opset, seed)
+    finally:  # the embedder keeps its device and precision whatever happens
+        embedder.model = model.to(embedder.device).half() if embedder.fp16 else model.to(embedder.device)
     diff = float(np.abs(got - expected).max()) if got.shape == expected.shape else float("inf")
-    if embedder.fp16:  # the embedder keeps running in half precision after the float32 export
-        embedder.model = model.to(embedder.device).half()
-    else:
-        embedder.model = model.to(embedder.device)
     if not diff <= tolerance:
         raise ValueError(f"export check failed: onnxruntime output {got.shape} differs from torch {expected.shape} "
                          f"by {diff:.3g} (> {tolerance:g})")
@@ -84,3 +62,28 @@ def export_onnx(embedder: TorchEmbedder, out: str | Path, opset: int = 17, toler
     with atomic_write(out, "wb") as f:
         f.write(data)
     return diff
+
+
+def _export_and_run(model, embedder: TorchEmbedder, opset: int, seed: int) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """Serialised ONNX model with metadata, and torch's and onnxruntime's outputs on one random batch."""
+    import onnx
+    import onnxruntime as ort
+    import torch
+
+    h, w = embedder.preprocess.input_hw
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter announces its own deprecation
+        torch.onnx.export(model, (torch.zeros(1, 3, h, w),), buffer, dynamo=False, opset_version=opset,
+                          input_names=["images"], output_names=["output"],
+                          dynamic_axes={"images": {0: "batch"}, "output": {0: "batch"}})
+    proto = onnx.load_from_string(buffer.getvalue())
+    for key, value in embedder.onnx_metadata().items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    data = proto.SerializeToString()
+    x = np.random.default_rng(seed).standard_normal((CHECK_BATCH, 3, h, w)).astype(np.float32)
+    with torch.inference_mode():
+        expected = model(torch.from_numpy(x)).numpy()
+    got = ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, {"images": x})[0]
+    return data, expected, got

@@ -42,6 +42,8 @@ class ONNXEmbedder(CropEmbedder):
         device: ``"auto"``, ``"cpu"`` or ``"cuda[:N]"``.
         threads: CPU threads of the runtime; None for the runtime's default (all cores).
         batch_size: most crops per inference call.
+        spinning: onnxruntime only: let worker threads busy-wait during a run (never after it); see
+            `roadtrack.reid.runtime.onnxruntime_runner`.
 
     Attributes:
         dim: embedding length D (found by running the model once at load time).
@@ -72,6 +74,7 @@ class ONNXEmbedder(CropEmbedder):
         device: str = "auto",
         threads: int | None = None,
         batch_size: int = 32,
+        spinning: bool = False,
     ) -> None:
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -100,9 +103,10 @@ class ONNXEmbedder(CropEmbedder):
             tuple(input_hw), mean or _floats(meta.get(META_MEAN)) or IMAGENET_MEAN,
             std or _floats(meta.get(META_STD)) or IMAGENET_STD, bool(rgb))
         self.batch_size = int(batch_size)
-        self._load(model, weights, backend, device, threads, shape[0])
+        self._load(model, weights, backend, device, threads, spinning, shape[0])
 
-    def _load(self, model, weights, backend: str, device: str, threads: int | None, fixed_batch) -> None:
+    def _load(self, model, weights, backend: str, device: str, threads: int | None, spinning: bool,
+              fixed_batch) -> None:
         """Build the runner on a batch-dynamic graph if it works, else on the original one."""
         h, w = self.preprocess.input_hw
         if isinstance(fixed_batch, int) and fixed_batch > 1:
@@ -112,7 +116,7 @@ class ONNXEmbedder(CropEmbedder):
         candidates.append((model, fixed_batch != 1))
         last_error: Exception | None = None
         for graph, dynamic in candidates:
-            run, self.backend, self.device = make_runner(graph.SerializeToString(), backend, device, threads)
+            run, self.backend, self.device = make_runner(graph.SerializeToString(), backend, device, threads, spinning)
             probe = 2 if dynamic else 1
             try:
                 out = np.asarray(run(np.zeros((probe, 3, h, w), np.float32)))
@@ -151,6 +155,7 @@ class OSNetONNXEmbedder(ONNXEmbedder):
             machine measured, 2 threads reach ~600 crops/s at batch 8 against ~450 with 1, and neither slows
             the detector (``benchmarks/results_reid.md``).
         batch_size: most crops per inference call.
+        spinning: onnxruntime worker threads busy-wait during a run, never after it (see `ONNXEmbedder`).
 
     Output: (N, 512) float32, L2-normalised (zero rows for boxes wholly outside the frame).
 
@@ -163,8 +168,8 @@ class OSNetONNXEmbedder(ONNXEmbedder):
     """
 
     def __init__(self, weights: str | Path, backend: str = "auto", device: str = "auto", threads: int | None = None,
-                 batch_size: int = 32) -> None:
+                 batch_size: int = 32, spinning: bool = False) -> None:
         super().__init__(weights, input_hw=None, mean=IMAGENET_MEAN, std=IMAGENET_STD, rgb=True,
-                         backend=backend, device=device, threads=threads, batch_size=batch_size)
+                         backend=backend, device=device, threads=threads, batch_size=batch_size, spinning=spinning)
 
     default_input_hw = (256, 128)

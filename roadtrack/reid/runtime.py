@@ -28,14 +28,18 @@ def _cuda_index(device: str) -> int | None:
     return int(match.group(1)) if match else 0
 
 
-def onnxruntime_runner(model_bytes: bytes, device: str = "auto", threads: int | None = None) -> tuple[Runner, str]:
+def onnxruntime_runner(model_bytes: bytes, device: str = "auto", threads: int | None = None,
+                       spinning: bool = False) -> tuple[Runner, str]:
     """An onnxruntime session for ``model_bytes``.
 
     Args:
         model_bytes: a serialised ONNX model with one input.
         device: ``"auto"`` (CUDA when onnxruntime has its CUDA provider, else CPU), ``"cpu"`` or ``"cuda[:N]"``.
-        threads: intra-op threads on CPU; None lets onnxruntime use every core. Spinning of idle threads is
-            always off, so the session gives the cores back as soon as it returns.
+        threads: intra-op threads on CPU; None lets onnxruntime use every core.
+        spinning: False: worker threads never busy-wait. True: they busy-wait between the operators of a run
+            (faster when the cores are otherwise idle, much slower when other processes compete for them) and
+            stop as soon as the run returns (``session.force_spinning_stop``). Either way the session gives the
+            cores back when it returns, unlike onnxruntime's default, which keeps spinning afterwards.
 
     Returns:
         ``(run, device_name)``: ``run`` maps a (B, C, H, W) float32 array to the first output.
@@ -55,8 +59,9 @@ def onnxruntime_runner(model_bytes: bytes, device: str = "auto", threads: int | 
     options.inter_op_num_threads = 1
     if threads is not None:
         options.intra_op_num_threads = int(threads)
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    options.add_session_config_entry("session.force_spinning_stop", "1")
     providers = ([("CUDAExecutionProvider", {"device_id": index or 0})] if use_cuda else []) + ["CPUExecutionProvider"]
     try:
         session = ort.InferenceSession(model_bytes, options, providers=providers)
@@ -70,13 +75,15 @@ def onnxruntime_runner(model_bytes: bytes, device: str = "auto", threads: int | 
     return run, f"cuda:{index or 0}" if use_cuda else "cpu"
 
 
-def openvino_runner(model_bytes: bytes, device: str = "auto", threads: int | None = None) -> tuple[Runner, str]:
+def openvino_runner(model_bytes: bytes, device: str = "auto", threads: int | None = None,
+                    spinning: bool = False) -> tuple[Runner, str]:
     """An OpenVINO compiled model for ``model_bytes`` (ONNX read from memory).
 
     Args:
         model_bytes: a serialised ONNX model with one input.
         device: ``"auto"``, ``"cpu"`` or ``"cuda[:N]"`` (the OpenVINO GPU plugin, i.e. an Intel GPU).
         threads: CPU inference threads; None lets OpenVINO choose.
+        spinning: ignored (OpenVINO's TBB workers manage their own waiting).
 
     Returns:
         ``(run, device_name)`` as for `onnxruntime_runner`.
@@ -109,7 +116,7 @@ def openvino_runner(model_bytes: bytes, device: str = "auto", threads: int | Non
 
 
 def make_runner(model_bytes: bytes, backend: str = "auto", device: str = "auto",
-                threads: int | None = None) -> tuple[Runner, str, str]:
+                threads: int | None = None, spinning: bool = False) -> tuple[Runner, str, str]:
     """Build a runner on the requested backend.
 
     ``"auto"`` means onnxruntime, the faster of the two for OSNet on the 2-core CPU measured in
@@ -136,7 +143,7 @@ def make_runner(model_bytes: bytes, backend: str = "auto", device: str = "auto",
                 raise ImportError("ONNX embedders need onnxruntime or openvino: pip install 'roadtrack[onnx]'") from exc
     build = onnxruntime_runner if backend == "onnxruntime" else openvino_runner
     try:
-        run, device_name = build(model_bytes, device, threads)
+        run, device_name = build(model_bytes, device, threads, spinning)
     except ImportError as exc:
         raise ImportError(f"backend {backend!r} is not installed: {exc}") from exc
     return run, backend, device_name

@@ -68,7 +68,8 @@ def _byte_lifecycle(max_age: int, new_track_thresh: float) -> Lifecycle:
 
 @register("tracker", "bytetrack")
 def bytetrack(track_thresh: float = 0.5, low_thresh: float = 0.1, match_thresh: float = 0.8, track_buffer: int = 30,
-              frame_rate: float = 30.0, fuse_score: bool = True, class_aware: bool = True) -> MultiObjectTracker:
+              frame_rate: float = 30.0, fuse_score: bool = True, new_track_thresh: float | None = None,
+              class_aware: bool = True) -> MultiObjectTracker:
     """ByteTrack (Zhang et al., ECCV 2022): DeepSORT's Kalman model and BYTE's two-score association.
 
     Args:
@@ -78,13 +79,15 @@ def bytetrack(track_thresh: float = 0.5, low_thresh: float = 0.1, match_thresh: 
         track_buffer: frames a lost track is kept at 30 frames/s (scaled by ``frame_rate / 30``).
         frame_rate: the video's frame rate.
         fuse_score: weight IoU by the detection score (off for MOT20 in the paper).
+        new_track_thresh: smallest score of a detection that starts a track; None: ``track_thresh + 0.1``.
         class_aware: never match a track to a detection of another class.
     """
     return MultiObjectTracker(
         motion=XYAHKalman(),
         associator=ByteAssociator(high_thresh=track_thresh, low_thresh=low_thresh, match_thresh=match_thresh,
                                   fuse_score=fuse_score, class_aware=class_aware),
-        lifecycle=_byte_lifecycle(int(frame_rate / 30.0 * track_buffer), track_thresh + 0.1),
+        lifecycle=_byte_lifecycle(int(frame_rate / 30.0 * track_buffer),
+                                  track_thresh + 0.1 if new_track_thresh is None else new_track_thresh),
         freeze_lost_size=True,
     )
 

@@ -60,6 +60,8 @@ class MultiObjectTracker(Tracker):
         velocity_delta_t: keep this many recent observations per track for OC-SORT's direction term (0: none).
         freeze_lost_size: zero the box-size velocity of tracks not updated last frame before predicting
             (ByteTrack, BoT-SORT).
+        predict_tentative: False leaves tentative tracks unpredicted for their one frame of probation, as the
+            ByteTrack and BoT-SORT reference code does (their state is the creating detection, velocity 0).
 
     Example:
         >>> from roadtrack.trackers import sort
@@ -72,7 +74,8 @@ class MultiObjectTracker(Tracker):
     def __init__(
         self, motion: MotionModel, associator: Associator, lifecycle: Lifecycle, embedder: Embedder | None = None,
         cmc=None, appearance: AppearanceMemory | None = None, embed_min_score: float = -np.inf,
-        lazy_embedding: bool = False, embedding_refresh: int = 10, observation_reupdate: bool = False, velocity_delta_t: int = 0, freeze_lost_size: bool = False,
+        lazy_embedding: bool = False, embedding_refresh: int = 10, observation_reupdate: bool = False,
+        velocity_delta_t: int = 0, freeze_lost_size: bool = False, predict_tentative: bool = True,
     ) -> None:
         if velocity_delta_t < 0:
             raise ValueError(f"velocity_delta_t must be >= 0, got {velocity_delta_t}")
@@ -85,6 +88,7 @@ class MultiObjectTracker(Tracker):
         self.observation_reupdate = observation_reupdate
         self.velocity_delta_t = velocity_delta_t
         self.freeze_lost_size = freeze_lost_size
+        self.predict_tentative = predict_tentative
         self.reset()
 
     def reset(self) -> None:
@@ -196,7 +200,11 @@ class MultiObjectTracker(Tracker):
         mean = t.mean
         if self.freeze_lost_size:
             mean = self.motion.freeze_size(mean, t.time_since_update > 0)
-        t.mean, t.cov = self.motion.predict(mean, t.cov)
+        if self.predict_tentative:
+            t.mean, t.cov = self.motion.predict(mean, t.cov)
+        else:
+            rows = np.flatnonzero(t.state != TENTATIVE)
+            t.mean[rows], t.cov[rows] = self.motion.predict(mean[rows], t.cov[rows])
         if warp is not None:
             t.mean, t.cov = self.motion.warp(t.mean, t.cov, warp)
         t.age += 1

@@ -24,6 +24,8 @@ def test_all_presets_registered_with_their_published_defaults():
     b = bytetrack()
     assert (b.associator.high_thresh, b.associator.match_thresh, b.lifecycle.max_age) == (0.5, 0.8, 30)
     assert b.lifecycle.new_track_min_score == pytest.approx(0.6)  # track_thresh + 0.1
+    assert bytetrack(new_track_thresh=0.45).lifecycle.new_track_min_score == 0.45
+    assert bytetrack(track_buffer=25, frame_rate=7).lifecycle.max_age == 5  # int(7 / 30 * 25)
     o = ocsort()
     assert (o.associator.det_thresh, o.associator.inertia, o.lifecycle.max_age, o.velocity_delta_t) == (0.6, 0.2, 30, 3)
     d = deepsort()
@@ -212,3 +214,28 @@ def test_multi_object_tracker_rejects_bad_options():
         MultiObjectTracker(ocsort().motion, ocsort().associator, ocsort().lifecycle, velocity_delta_t=-1)
     with pytest.raises(ValueError, match="n_init"):
         deepsort(n_init=0)
+
+
+def test_lazy_embedding_skips_only_unambiguous_detections():
+    # Two people far apart walk steadily: after their tracks are confirmed, motion matches them beyond doubt,
+    # so only the first frames and the periodic refresh (every 10 frames) are embedded. When they meet, the
+    # crossing frames are embedded again.
+    class Counting(ColourEmbedder):
+        rows = 0
+
+        def embed(self, frame, detections):
+            Counting.rows += len(detections)
+            return super().embed(frame, detections)
+
+    def run(lazy: bool, meet: bool) -> int:
+        Counting.rows = 0
+        t = deepsort(embedder=Counting(), lazy_embedding=lazy)
+        for k in range(50):  # walking towards each other, they overlap from frame 39 on
+            red = np.array([50.0 + 4 * k, 100.0, 90.0 + 4 * k, 180.0])
+            blue = np.array([400.0 - (4 * k if meet else 0), 100.0, 440.0 - (4 * k if meet else 0), 180.0])
+            t.update(det(red, blue, scores=[0.9, 0.9]), two_people_frame(red, blue))
+        return Counting.rows
+
+    assert run(lazy=False, meet=False) == 100
+    apart, meeting = run(lazy=True, meet=False), run(lazy=True, meet=True)
+    assert apart <= 30 and meeting > apart
