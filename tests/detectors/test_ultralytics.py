@@ -5,29 +5,17 @@ from __future__ import annotations
 import socket
 import sys
 
-import cv2
 import numpy as np
 import pytest
 
 from conftest import require_module, require_shared
-from detector_data import pets_ap50
+from detector_data import pets_ap50, read_frames
 from roadtrack.core import registry
 from roadtrack.detectors import UltralyticsDetector
 from roadtrack.detectors.postprocess import pairwise_iou
 
+
 PERSON = 0
-
-
-def read_frames(path, indices) -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    for i in indices:
-        cap.set(cv2.CAP_PROP_POS_FRAMES, i)
-        ok, frame = cap.read()
-        assert ok, f"cannot read frame {i} of {path}"
-        frames.append(frame)
-    cap.release()
-    return frames
 
 
 @pytest.fixture(scope="module")

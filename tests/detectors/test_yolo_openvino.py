@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
 from conftest import require_module, require_shared
-from detector_data import pets_ap50
+from detector_data import pets_ap50, read_frames
 from roadtrack.core import Detections, registry
 from roadtrack.detectors import YoloOpenVINODetector
 from roadtrack.detectors.postprocess import pairwise_iou
 
+
 PERSON = 0
 PETS_FRAMES = (0, 100, 400, 700)
 TUD_FRAMES = (0, 35, 70)
-
-
-def read_frames(path, indices) -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    for i in indices:
-        cap.set(cv2.CAP_PROP_POS_FRAMES, i)
-        ok, frame = cap.read()
-        assert ok, f"cannot read frame {i} of {path}"
-        frames.append(frame)
-    cap.release()
-    return frames
 
 
 @pytest.fixture(scope="module")
