@@ -64,6 +64,12 @@ def test_bad_input_is_one_line_error(tmp_path, shared):
         (("track", video, "--weights", weights, "--classes", "unicorn"), ["unicorn"]),
         (("track", video, "--weights", weights, "--device", "gpu"), ["gpu"]),
         (("track", video, "--weights", weights, "--config", tmp_path / "none.yaml"), ["none.yaml"]),
+        (("track", video, "--weights", weights, "--tracker", "deepsort"), ["deepsort", "--embedder"]),
+        (("track", video, "--weights", weights, "--tracker", "botsort", "--embedder", "osnet-onnx"),
+         ["--embedder-weights"]),
+        (("track", video, "--weights", weights, "--tracker", "botsort", "--embedder", "nosuch"), ["nosuch"]),
+        (("track", video, "--weights", weights, "--tracker", "strongsort", "--embedder-weights", tmp_path / "no.onnx"),
+         ["no.onnx"]),
     ]
     for args, fragments in cases:
         _assert_one_line_error(run_cli(*args, "--out", tmp_path / "out", "--no-progress"), *fragments)
@@ -87,6 +93,23 @@ def test_track_video_writes_tracks_and_video(tmp_path, shared):
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 20
     assert (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (640, 480)
     assert not list(out.glob("*.partial*"))
+
+
+def test_appearance_tracker_with_embedder_from_cli(tmp_path, shared):
+    import json
+
+    weights = shared("models", "yolov8n_int8_openvino_model")
+    osnet = shared("models", "reid", "osnet_x0_25_msmt17.onnx")
+    video = shared("data", "MOT15", "train", "TUD-Campus", "TUD-Campus.mp4")
+    out = tmp_path / "botsort"
+    done = run_cli("track", video, "--weights", weights, "--classes", "person", "--tracker", "botsort",
+                   "--embedder", "osnet-onnx", "--embedder-weights", osnet, "--max-frames", "15", "--out", out,
+                   "--no-progress")
+    assert done.returncode == 0, done.stderr
+    config = json.loads((out / "run.json").read_text())["config"]
+    assert config["tracker"]["embedder"] == {"name": "osnet-onnx", "weights": str(osnet)}
+    rows = np.loadtxt(out / "tracks.txt", delimiter=",", ndmin=2)
+    assert rows[:, 0].max() == 15 and len(np.unique(rows[:, 1])) >= 3
 
 
 def test_precomputed_sequence_from_cli(tmp_path, mot15):

@@ -8,6 +8,7 @@ import numpy as np
 
 from roadtrack.association.appearance import cosine_distance, fuse_score, iou_gated_appearance
 from roadtrack.association.costs import iou, same_class
+from roadtrack.association.recovery import LostTrackRecovery
 from roadtrack.association.solver import METHODS, matches_from_pairs
 from roadtrack.association.stages import solve_subset
 from roadtrack.association.view import TrackAssociator, TrackView
@@ -28,6 +29,9 @@ class ByteAssociator(TrackAssociator):
     3. Unconfirmed tracks with the high detections left after step 1: step 1's cost, at most
        ``unconfirmed_match_thresh``.
 
+    4. With ``recovery``: confirmed tracks lost for two frames or more and still unmatched, with the high
+       detections still free, by buffered IoU (`LostTrackRecovery`; not part of the published BYTE).
+
     Detections at or below ``low_thresh`` are never matched. Which unmatched detections start tracks is the
     tracker's lifecycle decision (ByteTrack: score above ``high_thresh + 0.1``).
 
@@ -39,6 +43,7 @@ class ByteAssociator(TrackAssociator):
         proximity_thresh, appearance_thresh: BoT-SORT's gates on the appearance term.
         class_aware: forbid matching a track to a detection of another class.
         method: assignment solver, ``"lap"`` or ``"scipy"``.
+        recovery: the optional step 4, None to leave it out.
     """
 
     high_thresh: float = 0.5
@@ -52,6 +57,7 @@ class ByteAssociator(TrackAssociator):
     appearance_thresh: float = 0.25
     class_aware: bool = True
     method: str = "scipy"
+    recovery: LostTrackRecovery | None = None
 
     def __post_init__(self) -> None:
         if not self.low_thresh <= self.high_thresh:
@@ -104,4 +110,11 @@ class ByteAssociator(TrackAssociator):
         high_left = np.flatnonzero(free_dets)
         r3, c3 = solve_subset(self._cost(tracks, detections, unconfirmed, high_left, True, overlap), unconfirmed, high_left,
                               self.unconfirmed_match_thresh, self.method)
-        return matches_from_pairs(np.concatenate([r1, r2, r3]), np.concatenate([c1, c2, c3]), len(tracks), len(detections))
+        rows, cols = np.concatenate([r1, r2, r3]), np.concatenate([c1, c2, c3])
+        if self.recovery is not None:
+            free_tracks = np.ones(len(tracks), bool)
+            free_tracks[rows] = False
+            free_dets[c3] = False
+            r4, c4 = self.recovery.match(tracks, detections, np.flatnonzero(free_tracks), np.flatnonzero(free_dets), rows)
+            rows, cols = np.concatenate([rows, r4]), np.concatenate([cols, c4])
+        return matches_from_pairs(rows, cols, len(tracks), len(detections))

@@ -25,6 +25,7 @@ class TrackView:
         gallery: (T, B, K) float32 stored appearance samples (DeepSORT), or None; ``gallery_count`` (T,) used slots.
         last_xyxy: (T, 4) last observed box (the creating detection before any update).
         observed: (T,) bool, True once a track has been updated after its creation.
+        hits: (T,) int64 updates since creation (the creating detection not counted).
         velocity: (T, 2) unit direction of recent motion between observations (OC-SORT), zeros when unknown.
         previous_xyxy: (T, 4) an observation a few frames back (OC-SORT's ``delta_t``); ``has_previous`` (T,) bool.
     """
@@ -41,6 +42,7 @@ class TrackView:
     gallery_count: np.ndarray | None = None
     last_xyxy: np.ndarray | None = None
     observed: np.ndarray | None = None
+    hits: np.ndarray | None = None
     velocity: np.ndarray | None = None
     previous_xyxy: np.ndarray | None = None
     has_previous: np.ndarray | None = None

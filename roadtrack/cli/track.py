@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from roadtrack.core.registry import get
+
+DEFAULT_EMBEDDER = "osnet-onnx"
 
 
 def _option(text: str) -> tuple[str, Any]:
@@ -46,6 +51,13 @@ def add_parser(sub: Any) -> None:
     track.add_argument("--tracker", default=None, help="registered tracker preset (default: sort)")
     track.add_argument("--tracker-opt", type=_option, action="append", default=[], metavar="KEY=VALUE",
                        help="override a tracker parameter, e.g. max_age=30 (repeatable)")
+    track.add_argument("--embedder", default=None,
+                       help="appearance embedder for deepsort, strongsort and botsort (e.g. osnet-onnx); "
+                            "see `roadtrack list`")
+    track.add_argument("--embedder-weights", default=None, metavar="PATH",
+                       help="local weights of the embedder (e.g. an OSNet .onnx file; nothing is downloaded)")
+    track.add_argument("--embedder-opt", type=_option, action="append", default=[], metavar="KEY=VALUE",
+                       help="extra embedder option, repeatable (e.g. batch_size=16)")
     track.add_argument("--config", help="YAML pipeline config; command-line flags override it")
     track.add_argument("--out", default="runs/track", help="output folder (default: runs/track)")
     track.add_argument("--format", dest="formats", action="append", choices=["mot", "kitti", "roadpp"],
@@ -104,7 +116,36 @@ def _stages_from_args(args: argparse.Namespace, source: Path, config: dict) -> d
     detector.update(dict(args.detector_opt))
     tracker = _chosen(_spec(config.get("tracker")), args.tracker, "sort")
     tracker.update(dict(args.tracker_opt))
-    return {**config, "detector": detector, "tracker": tracker}
+    stages = {**config, "detector": detector, "tracker": tracker}
+    embedder = _embedder_spec(args)
+    if embedder is not None:
+        # A preset that takes its own embedder embeds only the detections it needs (see lazy_embedding).
+        if "embedder" in inspect.signature(get("tracker", tracker["name"])).parameters:
+            tracker["embedder"] = embedder
+        else:
+            stages["embedder"] = embedder
+    return stages
+
+
+def _embedder_spec(args: argparse.Namespace) -> dict | None:
+    if args.embedder is None and args.embedder_weights is None and not args.embedder_opt:
+        return None
+    spec = {"name": args.embedder or DEFAULT_EMBEDDER, **dict(args.embedder_opt)}
+    if args.embedder_weights is not None:
+        spec["weights"] = args.embedder_weights
+    weights = inspect.signature(get("embedder", spec["name"])).parameters.get("weights")
+    if weights is not None and weights.default is inspect.Parameter.empty and "weights" not in spec:
+        raise ValueError(f"embedder {spec['name']!r} needs --embedder-weights PATH (local weights; nothing is downloaded)")
+    return spec
+
+
+def _check_appearance(pipeline: Any, name: str) -> None:
+    """An appearance tracker without any embedder would silently track by motion alone: refuse."""
+    tracker = pipeline.tracker
+    if getattr(tracker, "appearance", None) is not None and getattr(tracker, "embedder", None) is None \
+            and pipeline.embedder is None:
+        raise ValueError(f"tracker {name!r} matches by appearance and needs --embedder NAME --embedder-weights PATH "
+                         f"(e.g. {DEFAULT_EMBEDDER} with an OSNet .onnx file)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -123,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     if "roadpp" in formats and not args.events:
         raise ValueError("--format roadpp needs --events (kinematic or a .ckpt)")
     pipeline = Pipeline.from_config(stages)
+    _check_appearance(pipeline, stages["tracker"]["name"])
     pipeline.batch_size = args.batch
     if args.events:
         from roadtrack.events import event_classifier_from_spec

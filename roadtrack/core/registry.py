@@ -1,15 +1,23 @@
 """Name registry for stage implementations, so configs and CLI flags can choose them by name.
 
-Each stage kind (``"detector"``, ``"tracker"``, ...) maps names to builders (classes or functions).
+Each stage kind (``"detector"``, ``"tracker"``, ...) maps names to builders (classes or functions). The package's
+own implementations of a kind are imported on the first look-up of that kind, so ``roadtrack.build("tracker",
+"sort")`` works right after ``import roadtrack``; none of those modules imports torch at import time.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from typing import Any, Callable, TypeVar
 
 KINDS = ("detector", "embedder", "motion", "associator", "tracker", "event_classifier")
 _BUILDERS: dict[str, dict[str, Callable[..., Any]]] = {kind: {} for kind in KINDS}
+# Where the package registers its own implementations of each kind.
+_BUILTIN_MODULES = {
+    "detector": "roadtrack.detectors", "embedder": "roadtrack.reid", "motion": "roadtrack.kalman",
+    "associator": "roadtrack.association", "tracker": "roadtrack.trackers", "event_classifier": "roadtrack.events",
+}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -17,6 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _kind(kind: str) -> dict[str, Callable[..., Any]]:
     if kind not in _BUILDERS:
         raise ValueError(f"unknown stage kind {kind!r}; choose from {', '.join(KINDS)}")
+    importlib.import_module(_BUILTIN_MODULES[kind])  # cached after the first call
     return _BUILDERS[kind]
 
 

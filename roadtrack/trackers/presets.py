@@ -1,6 +1,8 @@
 """Tracker presets: builders that compose `MultiObjectTracker` from parts. Their signatures hold the defaults.
 
-Defaults are the published ones of each method (paper or reference code), named as there. Appearance presets
+Defaults are the published ones of each method (paper or reference code), named as there. One addition is on
+by default where it measurably helps: ``recovery`` (ByteTrack, BoT-SORT) re-finds tracks lost for a few frames by
+buffered IoU (`LostTrackRecovery`); ``recovery=False`` gives the published algorithm. Appearance presets
 take features from ``detections.features`` (a `Pipeline` with an embedder attaches them) or from their own
 ``embedder``, which then embeds only the detections the method uses.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from roadtrack.association import ByteAssociator, CascadeAssociator, IoUAssociator, OCSortAssociator
+from roadtrack.association import ByteAssociator, CascadeAssociator, IoUAssociator, LostTrackRecovery, OCSortAssociator
 from roadtrack.cmc import build_cmc
 from roadtrack.core import Embedder, register
 from roadtrack.core.registry import build
@@ -57,6 +59,10 @@ def sort(max_age: int = 1, min_hits: int = 3, iou_threshold: float = 0.3, class_
     )
 
 
+def _recovery(enabled: bool, class_aware: bool) -> LostTrackRecovery | None:
+    return LostTrackRecovery(class_aware=class_aware) if enabled else None
+
+
 def _byte_lifecycle(max_age: int, new_track_thresh: float) -> Lifecycle:
     """ByteTrack's and BoT-SORT's lifecycle: confirmed on the first update after creation (or at once in the
     first frame), tentative tracks dropped on their first miss, duplicates of lost tracks removed."""
@@ -69,7 +75,7 @@ def _byte_lifecycle(max_age: int, new_track_thresh: float) -> Lifecycle:
 @register("tracker", "bytetrack")
 def bytetrack(track_thresh: float = 0.5, low_thresh: float = 0.1, match_thresh: float = 0.8, track_buffer: int = 30,
               frame_rate: float = 30.0, fuse_score: bool = True, new_track_thresh: float | None = None,
-              class_aware: bool = True) -> MultiObjectTracker:
+              recovery: bool = True, class_aware: bool = True) -> MultiObjectTracker:
     """ByteTrack (Zhang et al., ECCV 2022): DeepSORT's Kalman model and BYTE's two-score association.
 
     Args:
@@ -80,12 +86,14 @@ def bytetrack(track_thresh: float = 0.5, low_thresh: float = 0.1, match_thresh: 
         frame_rate: the video's frame rate.
         fuse_score: weight IoU by the detection score (off for MOT20 in the paper).
         new_track_thresh: smallest score of a detection that starts a track; None: ``track_thresh + 0.1``.
+        recovery: re-find lost tracks by buffered IoU (`LostTrackRecovery`, roadtrack's addition).
         class_aware: never match a track to a detection of another class.
     """
     return MultiObjectTracker(
         motion=XYAHKalman(),
         associator=ByteAssociator(high_thresh=track_thresh, low_thresh=low_thresh, match_thresh=match_thresh,
-                                  fuse_score=fuse_score, class_aware=class_aware),
+                                  fuse_score=fuse_score, class_aware=class_aware,
+                                  recovery=_recovery(recovery, class_aware)),
         lifecycle=_byte_lifecycle(int(frame_rate / 30.0 * track_buffer),
                                   track_thresh + 0.1 if new_track_thresh is None else new_track_thresh),
         freeze_lost_size=True,
@@ -97,7 +105,7 @@ def botsort(track_high_thresh: float = 0.6, track_low_thresh: float = 0.1, new_t
             match_thresh: float = 0.8, track_buffer: int = 30, frame_rate: float = 30.0,
             proximity_thresh: float = 0.5, appearance_thresh: float = 0.25, with_reid: bool = True,
             embedder: EmbedderSpec = None, cmc: str | None = "sparse-flow", fuse_score: bool = True,
-            lazy_embedding: bool = True, class_aware: bool = True) -> MultiObjectTracker:
+            lazy_embedding: bool = True, recovery: bool = True, class_aware: bool = True) -> MultiObjectTracker:
     """BoT-SORT (Aharon et al., 2022): ByteTrack with BoT-SORT's (x, y, w, h) Kalman model, camera-motion
     compensation and IoU-gated appearance matching.
 
@@ -114,13 +122,15 @@ def botsort(track_high_thresh: float = 0.6, track_low_thresh: float = 0.1, new_t
         fuse_score: weight IoU by the detection score.
         lazy_embedding: embed only detections that motion does not match beyond doubt (see
             `MultiObjectTracker`); False embeds every high-score detection, as published.
+        recovery: re-find lost tracks by buffered IoU (`LostTrackRecovery`, roadtrack's addition).
         class_aware: never match a track to a detection of another class.
     """
     return MultiObjectTracker(
         motion=XYWHKalman(),
         associator=ByteAssociator(high_thresh=track_high_thresh, low_thresh=track_low_thresh, match_thresh=match_thresh,
                                   fuse_score=fuse_score, appearance=with_reid, proximity_thresh=proximity_thresh,
-                                  appearance_thresh=appearance_thresh, class_aware=class_aware),
+                                  appearance_thresh=appearance_thresh, class_aware=class_aware,
+                                  recovery=_recovery(recovery, class_aware)),
         lifecycle=_byte_lifecycle(int(frame_rate / 30.0 * track_buffer), new_track_thresh),
         embedder=_embedder(embedder) if with_reid else None,
         cmc=build_cmc(cmc),

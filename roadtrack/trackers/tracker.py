@@ -247,7 +247,7 @@ class MultiObjectTracker(Tracker):
             xyxy=predicted, class_ids=t.class_ids, confirmed=t.state != TENTATIVE,
             time_since_update=t.time_since_update, mean=t.mean, cov=t.cov, motion=self.motion,
             features=t.features if has_features else None, gallery=t.gallery if gallery else None,
-            gallery_count=t.gallery_count if gallery else None, last_xyxy=t.last_xyxy, observed=t.hits > 0,
+            gallery_count=t.gallery_count if gallery else None, last_xyxy=t.last_xyxy, observed=t.hits > 0, hits=t.hits,
             velocity=velocity, previous_xyxy=previous, has_previous=has_previous,
         )
 
