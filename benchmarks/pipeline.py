@@ -53,18 +53,16 @@ PRESETS = {
     "botsort+reid": ("botsort", {}, True, "BoxMOT BoT-SORT + OSNet", "boxmot-botsort", True),
     "strongsort+reid": ("strongsort", {}, True, "BoxMOT StrongSORT + OSNet", "boxmot-strongsort", True),
     "deepsort+reid": ("deepsort", {}, True, "deep-sort-realtime (MobileNetV2)", "deep-sort-realtime", False),
-    # The published defaults above come from papers tuned on MOT17 detectors; BoxMOT's defaults suit a COCO
-    # detector at confidence 0.25 better. The same presets with BoxMOT's thresholds:
-    "bytetrack@boxmot": ("bytetrack", {"track_thresh": 0.45}, False, "BoxMOT ByteTrack", "boxmot-bytetrack", False),
-    "botsort@boxmot": ("botsort", {"with_reid": False, "track_high_thresh": 0.5, "new_track_thresh": 0.6,
-                                   "fuse_score": False}, False, "BoxMOT BoT-SORT (ECC, no ReID)", "boxmot-botsort", False),
-    "botsort+reid@boxmot": ("botsort", {"track_high_thresh": 0.5, "new_track_thresh": 0.6, "fuse_score": False}, True,
-                            "BoxMOT BoT-SORT + OSNet", "boxmot-botsort", True),
+    # The published algorithms, without roadtrack's lost-track recovery step:
+    "bytetrack/no-recovery": ("bytetrack", {"recovery": False}, False, "BoxMOT ByteTrack", "boxmot-bytetrack", False),
+    "botsort/no-recovery": ("botsort", {"with_reid": False, "recovery": False}, False, "BoxMOT BoT-SORT (ECC, no ReID)",
+                            "boxmot-botsort", False),
+    "botsort+reid/no-recovery": ("botsort", {"recovery": False}, True, "BoxMOT BoT-SORT + OSNet", "boxmot-botsort", True),
 }
 # ../shared/benchmarks/peers-e2e.md: best peer HOTA / IDF1 per algorithm (the targets).
 TARGETS = {"bytetrack": (57.6, 76.0), "ocsort": (50.2, 64.0), "botsort": (59.7, 80.7), "botsort+reid": (59.7, 80.7),
-           "strongsort+reid": (52.3, 65.0), "deepsort+reid": (52.1, 65.2), "bytetrack@boxmot": (57.6, 76.0),
-           "botsort@boxmot": (59.7, 80.7), "botsort+reid@boxmot": (59.7, 80.7)}
+           "strongsort+reid": (52.3, 65.0), "deepsort+reid": (52.1, 65.2), "bytetrack/no-recovery": (57.6, 76.0),
+           "botsort/no-recovery": (59.7, 80.7), "botsort+reid/no-recovery": (59.7, 80.7)}
 
 
 class Timed:

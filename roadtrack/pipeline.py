@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
+import warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -104,6 +105,11 @@ class Pipeline:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.detector, self.tracker, self.embedder = detector, tracker, embedder
         self.event_classifier, self.batch_size = event_classifier, batch_size
+        if getattr(tracker, "appearance", None) is not None and getattr(tracker, "embedder", None) is None \
+                and embedder is None:
+            warnings.warn(f"{type(tracker).__name__} matches by appearance but no embedder was given (to the tracker "
+                          "or the pipeline): it will match by motion alone unless the detector attaches features",
+                          stacklevel=2)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | str | Path, **overrides: Any) -> "Pipeline":

@@ -48,6 +48,21 @@ def test_embedder_features_reach_the_tracker():
     assert all(r.detections.features.shape == (1, 96) for r in results)
 
 
+def test_appearance_tracker_without_embedder_warns():
+    import warnings
+
+    from roadtrack.reid import ColorHistogramEmbedder
+    from roadtrack.trackers import botsort, deepsort
+
+    with pytest.warns(UserWarning, match="no embedder"):
+        Pipeline(MovingBoxDetector(), deepsort())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Pipeline(MovingBoxDetector(), deepsort(embedder=ColorHistogramEmbedder()))
+        Pipeline(MovingBoxDetector(), deepsort(), embedder=ColorHistogramEmbedder())
+        Pipeline(MovingBoxDetector(), botsort(with_reid=False))
+
+
 def test_batching_does_not_change_results():
     a = Pipeline(MovingBoxDetector(), sort(), batch_size=1).run(frames(9))
     b = Pipeline(MovingBoxDetector(), sort(), batch_size=4).run(frames(9))

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from roadtrack.cmc.base import CameraMotion
+from roadtrack.core.registry import available, build, register
 
 
 def _partial_affine(src: np.ndarray, dst: np.ndarray, min_points: int, threshold: float) -> np.ndarray | None:
@@ -18,6 +19,7 @@ def _partial_affine(src: np.ndarray, dst: np.ndarray, min_points: int, threshold
     return affine
 
 
+@register("cmc", "sparse-flow")
 class SparseFlowCMC(CameraMotion):
     """Corners tracked by pyramidal Lucas-Kanade, then a RANSAC partial affine fit (BoT-SORT's ``sparseOptFlow``).
 
@@ -51,6 +53,7 @@ class SparseFlowCMC(CameraMotion):
                                self.ransac_threshold), state
 
 
+@register("cmc", "ecc")
 class ECCCMC(CameraMotion):
     """Enhanced correlation coefficient maximisation (``cv2.findTransformECC``), BoxMOT's and StrongSORT's CMC.
 
@@ -83,6 +86,7 @@ class ECCCMC(CameraMotion):
         return warp.astype(np.float64), grey
 
 
+@register("cmc", "orb")
 class ORBCMC(CameraMotion):
     """ORB keypoints matched by Hamming distance with Lowe's ratio test, then a RANSAC partial affine fit.
 
@@ -114,13 +118,14 @@ class ORBCMC(CameraMotion):
         return _partial_affine(src, dst, self.min_points, self.ransac_threshold), state
 
 
-METHODS = {"sparse-flow": SparseFlowCMC, "ecc": ECCCMC, "orb": ORBCMC}
+METHODS = {"sparse-flow": SparseFlowCMC, "ecc": ECCCMC, "orb": ORBCMC}  # the built-in ones; others may register
 
 
 def build_cmc(name: str | None, **options) -> CameraMotion | None:
-    """Camera-motion estimator by name (``"sparse-flow"``, ``"ecc"``, ``"orb"``); None or ``"none"`` gives None."""
+    """Camera-motion estimator registered as ``name`` (kind ``"cmc"``: ``"sparse-flow"``, ``"ecc"``, ``"orb"``, or
+    one a user registered); None or ``"none"`` gives None."""
     if name is None or name == "none":
         return None
-    if name not in METHODS:
-        raise ValueError(f"unknown cmc method {name!r}; choose from none, {', '.join(METHODS)}")
-    return METHODS[name](**options)
+    if name not in available("cmc"):
+        raise ValueError(f"unknown cmc method {name!r}; choose from none, {', '.join(available('cmc'))}")
+    return build("cmc", name, **options)

@@ -11,12 +11,12 @@ import importlib
 import inspect
 from typing import Any, Callable, TypeVar
 
-KINDS = ("detector", "embedder", "motion", "associator", "tracker", "event_classifier")
+KINDS = ("detector", "embedder", "motion", "associator", "cmc", "tracker", "event_classifier")
 _BUILDERS: dict[str, dict[str, Callable[..., Any]]] = {kind: {} for kind in KINDS}
 # Where the package registers its own implementations of each kind.
 _BUILTIN_MODULES = {
     "detector": "roadtrack.detectors", "embedder": "roadtrack.reid", "motion": "roadtrack.kalman",
-    "associator": "roadtrack.association", "tracker": "roadtrack.trackers", "event_classifier": "roadtrack.events",
+    "associator": "roadtrack.association", "cmc": "roadtrack.cmc", "tracker": "roadtrack.trackers", "event_classifier": "roadtrack.events",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -139,3 +139,15 @@ def test_build_by_name_and_bad_options():
         SparseFlowCMC(scale=0.0)
     with pytest.raises(ValueError, match="unknown ECC motion"):
         ECCCMC(motion="homography")
+
+
+def test_cmc_methods_are_registered_and_chosen_by_name():
+    import roadtrack
+    from roadtrack.cmc import ORBCMC, build_cmc
+    from roadtrack.trackers import botsort
+
+    assert roadtrack.available("cmc") == ["ecc", "orb", "sparse-flow"]
+    assert isinstance(botsort(with_reid=False, cmc="orb").cmc, ORBCMC)
+    assert botsort(with_reid=False, cmc=None).cmc is None and build_cmc("none") is None
+    with pytest.raises(ValueError, match="sparse-flow"):
+        build_cmc("optical-flow")
