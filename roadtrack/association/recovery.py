@@ -94,7 +94,7 @@ class LostTrackRecovery:
         lost = free_tracks[tracks.confirmed[free_tracks] & (tracks.time_since_update[free_tracks] >= 2)
                            & (tracks.hits[free_tracks] >= self.min_hits)]
         dets = np.asarray(free_dets, np.int64)
-        if matched_tracks is not None and len(matched_tracks) and dets.size:
+        if lost.size and dets.size and matched_tracks is not None and len(matched_tracks):
             dets = dets[iou(detections.xyxy[dets], tracks.xyxy[matched_tracks]).max(axis=1) <= self.max_overlap]
         if lost.size == 0 or dets.size == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)

@@ -30,7 +30,7 @@ def _complement(taken: np.ndarray, n: int) -> np.ndarray:
     """Sorted int64 indices in range(n) that are not in ``taken``."""
     free = np.ones(n, bool)
     free[taken] = False
-    return np.flatnonzero(free).astype(np.int64, copy=False)
+    return np.nonzero(free)[0].astype(np.int64, copy=False)
 
 
 def _pair_limit(cost: np.ndarray, allowed: np.ndarray, max_cost: float) -> float:
@@ -90,7 +90,7 @@ def _solve_dense(cost: np.ndarray, allowed: np.ndarray, max_cost: float, method:
     filled = np.where(allowed, cost, limit)
     if method == "lap":
         _, x, _ = lap.lapjv(filled, extend_cost=True, cost_limit=limit)
-        rows = np.flatnonzero(x >= 0)
+        rows = np.nonzero(x >= 0)[0]
         cols = x[rows]
     else:
         rows, cols = linear_sum_assignment(filled)

@@ -187,7 +187,7 @@ class LinearKalman(MotionModel, abc.ABC):
         if not self.size_velocity or not np.any(rows):
             return mean
         mean = mean.copy()
-        mean[np.ix_(np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows, self.size_velocity)] = 0.0
+        mean[np.ix_(np.nonzero(rows)[0] if np.asarray(rows).dtype == bool else rows, self.size_velocity)] = 0.0
         return mean
 
     def to_xyxy(self, mean: np.ndarray) -> np.ndarray:

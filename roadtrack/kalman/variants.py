@@ -22,6 +22,16 @@ def _centre_size(xyxy: np.ndarray) -> tuple[np.ndarray, ...]:
     return xyxy[:, 0] + w / 2.0, xyxy[:, 1] + h / 2.0, w, h
 
 
+def _corners(cx: np.ndarray, cy: np.ndarray, w: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """(N,) centres and sizes -> (N, 4) xyxy (filled column by column: cheaper than np.stack for small N)."""
+    out = np.empty((cx.shape[0], 4))
+    out[:, 0] = cx - w / 2.0
+    out[:, 1] = cy - h / 2.0
+    out[:, 2] = cx + w / 2.0
+    out[:, 3] = cy + h / 2.0
+    return out
+
+
 def _block_warp(size: int, blocks: tuple[int, ...], linear: np.ndarray, scaled: dict[int, float]) -> np.ndarray:
     """(size, size) matrix applying ``linear`` to the component pairs starting at ``blocks`` and a factor to others."""
     m = np.eye(size)
@@ -79,7 +89,7 @@ class SortKalman(LinearKalman):
         with np.errstate(divide="ignore", invalid="ignore"):
             w = np.sqrt(s * r)
             h = s / w
-        return np.stack([cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0], axis=1)
+        return _corners(cx, cy, w, h)
 
     def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self._p0, (measurement.shape[0], 7, 7)).copy()
@@ -143,13 +153,14 @@ class XYAHKalman(LinearKalman):
 
     def state_to_xyxy(self, mean: np.ndarray) -> np.ndarray:
         cx, cy, a, h = mean[:, :4].T
-        w = a * h
-        return np.stack([cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0], axis=1)
+        return _corners(cx, cy, a * h, h)
 
     def _std(self, h: np.ndarray, pos: float, aspect: float) -> np.ndarray:
         """(N,) heights -> (N, 4) deviations (pos * weight * h for cx, cy, h; ``aspect`` for a)."""
-        d = pos * h
-        return np.stack([d, d, np.full_like(h, aspect), d], axis=1)
+        out = np.empty((h.shape[0], 4))
+        out[:, 0] = out[:, 1] = out[:, 3] = pos * h
+        out[:, 2] = aspect
+        return out
 
     def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
         h = measurement[:, self.HEIGHT]
@@ -209,7 +220,7 @@ class XYWHKalman(LinearKalman):
 
     def state_to_xyxy(self, mean: np.ndarray) -> np.ndarray:
         cx, cy, w, h = mean[:, :4].T
-        return np.stack([cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0], axis=1)
+        return _corners(cx, cy, w, h)
 
     @staticmethod
     def _std(wh: np.ndarray, weight: float) -> np.ndarray:

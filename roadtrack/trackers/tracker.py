@@ -114,7 +114,7 @@ class MultiObjectTracker(Tracker):
         self.frame_count += 1
         t = self.tracks
         wh = detections.xyxy[:, 2:] - detections.xyxy[:, :2]
-        usable = np.flatnonzero((wh > 0).all(axis=1))
+        usable = np.nonzero((wh > 0).all(axis=1))[0]
         dets = detections if usable.size == len(detections) else detections[usable]
         warp = self.cmc.estimate(frame, dets) if self.cmc is not None and frame is not None else None
         predicted = self._predict(t, warp)
@@ -164,7 +164,7 @@ class MultiObjectTracker(Tracker):
         wanted = dets.scores > self.embed_min_score
         if self.lazy_embedding:
             wanted &= ~self._unambiguous(dets, predicted)
-        rows = np.flatnonzero(wanted)
+        rows = np.nonzero(wanted)[0]
         if rows.size == 0:
             return dets, None
         embedded = np.asarray(self.embedder.embed(frame, dets[rows]), np.float32)
@@ -203,7 +203,7 @@ class MultiObjectTracker(Tracker):
         if self.predict_tentative:
             t.mean, t.cov = self.motion.predict(mean, t.cov)
         else:
-            rows = np.flatnonzero(t.state != TENTATIVE)
+            rows = np.nonzero(t.state != TENTATIVE)[0]
             t.mean[rows], t.cov[rows] = self.motion.predict(mean[rows], t.cov[rows])
         if warp is not None:
             t.mean, t.cov = self.motion.warp(t.mean, t.cov, warp)
@@ -214,7 +214,7 @@ class MultiObjectTracker(Tracker):
         t.det_index[:] = -1
         t.state[t.state == CONFIRMED] = LOST  # confirmed when last updated
         if self.observation_reupdate:
-            just_missed = np.flatnonzero(t.time_since_update == 1)
+            just_missed = np.nonzero(t.time_since_update == 1)[0]
             t.saved_mean[just_missed], t.saved_cov[just_missed] = t.mean[just_missed], t.cov[just_missed]
         predicted = self.motion.to_xyxy(t.mean)
         ok = _valid_boxes(predicted)
@@ -232,7 +232,7 @@ class MultiObjectTracker(Tracker):
             want = t.age - dt
             slot = want % k
             hit = ~found & (t.obs_age[np.arange(len(t)), slot] == want)
-            prev[hit] = t.obs_xyxy[np.flatnonzero(hit), slot[hit]]
+            prev[hit] = t.obs_xyxy[np.nonzero(hit)[0], slot[hit]]
             found |= hit
         return prev, t.hits > 0
 
@@ -297,8 +297,8 @@ class MultiObjectTracker(Tracker):
         """ByteTrack's duplicate removal: of an updated track and a lost one overlapping with IoU above
         ``duplicate_iou``, the younger is dropped. Returns the (T,) rows to keep."""
         keep = np.ones(len(t), bool)
-        tracked = np.flatnonzero(t.time_since_update == 0)
-        lost = np.flatnonzero(t.state == LOST)
+        tracked = np.nonzero(t.time_since_update == 0)[0]
+        lost = np.nonzero(t.state == LOST)[0]
         if tracked.size == 0 or lost.size == 0:
             return keep
         p, q = np.nonzero(iou(xyxy[tracked], xyxy[lost]) > self.lifecycle.duplicate_iou)
