@@ -141,6 +141,9 @@ def assign(cost: np.ndarray, max_cost: float, method: str) -> tuple[np.ndarray, 
         allowed = np.isfinite(cost) & (cost <= max_cost)
     if not allowed.any():
         return _EMPTY, _EMPTY
+    if allowed.sum(axis=0).max() == 1 and allowed.sum(axis=1).max() == 1:
+        # No row or column has two candidates: every allowed pair is in the optimum (the common, easy frame).
+        return np.nonzero(allowed)
     if np.isfinite(max_cost) and cost.size > SPLIT_CELLS:
         # With a finite max_cost the objective is a sum over pairs of (cost - L), so blocks that share no
         # allowed pair are independent: solving them apart gives the same optimum, much faster when sparse.
