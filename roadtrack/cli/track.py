@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +164,9 @@ def run(args: argparse.Namespace) -> int:
     formats = args.formats or ["mot"]
     if "roadpp" in formats and not args.events:
         raise ValueError("--format roadpp needs --events (kinematic or a .ckpt)")
-    pipeline = Pipeline.from_config(stages)
+    with warnings.catch_warnings():  # the check below turns Pipeline's warning into this command's error
+        warnings.filterwarnings("ignore", message=".*matches by appearance but no embedder")
+        pipeline = Pipeline.from_config(stages)
     _check_appearance(pipeline, stages["tracker"]["name"])
     pipeline.batch_size = args.batch
     if args.events:
