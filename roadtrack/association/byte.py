@@ -28,7 +28,6 @@ class ByteAssociator(TrackAssociator):
        (``low_thresh``, ``high_thresh``): cost ``1 - IoU``, at most ``low_match_thresh``.
     3. Unconfirmed tracks with the high detections left after step 1: step 1's cost, at most
        ``unconfirmed_match_thresh``.
-
     4. With ``recovery``: confirmed tracks lost for two frames or more and still unmatched, with the high
        detections still free, by buffered IoU (`LostTrackRecovery`; not part of the published BYTE).
 
