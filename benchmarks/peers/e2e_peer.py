@@ -1,7 +1,7 @@
 """Tracker stage of a peer pipeline on one video, fed with detections computed once by benchmarks/pipeline.py.
 
 Called through run_peer.py (``run_peer.py e2e --tracker NAME --video V --dets D.npz --out T.txt [--reid W]
-[--mobilenet W] [--frame-rate F]``) in the peers' environment. Each frame: decode (not timed), then the peer's
+[--mobilenet W] [--frame-rate F] [--repeats N]``) in the peers' environment. Each frame: decode (not timed), then the peer's
 update with the frame's detections and image (timed, with ReID and camera-motion time recorded separately
 where the peer exposes them). Writes MOTChallenge rows with 1-based frames; prints JSON timings.
 """
@@ -63,19 +63,10 @@ def _boxmot(kind: str, reid: str | None, frame_rate: float):
     raise SystemExit(f"unknown boxmot tracker {kind}")
 
 
-def run_e2e(name: str, argv: list[str]) -> dict:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--video", required=True)
-    parser.add_argument("--dets", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--reid")
-    parser.add_argument("--mobilenet")
-    parser.add_argument("--frame-rate", type=float, default=30.0)
-    args = parser.parse_args(argv)
+def _run_once(name: str, args, frame_of, boxes, scores, classes):
+    """One pass over the video with a new tracker: (rows, tracker seconds, frames, timers)."""
     import cv2
 
-    data = np.load(args.dets)
-    frame_of, boxes, scores, classes = data["frame"], data["xyxy"], data["scores"], data["class_ids"]
     timers = {}
     if name.startswith("boxmot-"):
         tracker = _boxmot(name.split("-", 1)[1], args.reid, args.frame_rate)
@@ -115,6 +106,27 @@ def run_e2e(name: str, argv: list[str]) -> dict:
             for r in out.reshape(-1, out.shape[-1] if out.ndim == 2 else 8):
                 rows.append((k + 1, int(r[4]), r[0], r[1], r[2], r[3], float(r[5])))
         k += 1
+    return rows, seconds, k, timers
+
+
+def run_e2e(name: str, argv: list[str]) -> dict:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--video", required=True)
+    parser.add_argument("--dets", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--reid")
+    parser.add_argument("--mobilenet")
+    parser.add_argument("--frame-rate", type=float, default=30.0)
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args(argv)
+    data = np.load(args.dets)
+    frame_of, boxes, scores, classes = data["frame"], data["xyxy"], data["scores"], data["class_ids"]
+    best = None
+    for _ in range(args.repeats):  # a fresh tracker each time; the fastest run counts (as in A)
+        run = _run_once(name, args, frame_of, boxes, scores, classes)
+        if best is None or run[1] < best[1]:
+            best = run
+    rows, seconds, k, timers = best
     with open(args.out, "w") as f:
         for fr, tid, x1, y1, x2, y2, s in rows:
             f.write(f"{fr},{tid},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{s:.4f},-1,-1,-1\n")
