@@ -38,6 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _shared import MOT15, SHARED, YOLOV8N_OPENVINO  # noqa: E402
+from peers.timing import Timed  # noqa: E402
 
 from roadtrack import Pipeline  # noqa: E402
 from roadtrack.io import read_mot  # noqa: E402
@@ -68,21 +69,6 @@ PRESETS = {
 TARGETS = {"bytetrack": (57.6, 76.0), "ocsort": (50.2, 64.0), "botsort": (59.7, 80.7), "botsort+reid": (59.7, 80.7),
            "strongsort+reid": (52.3, 65.0), "deepsort+reid": (52.1, 65.2), "bytetrack/no-recovery": (57.6, 76.0),
            "botsort/no-recovery": (59.7, 80.7), "botsort+reid/no-recovery": (59.7, 80.7)}
-
-
-class Timed:
-    """Wraps one method of an object and sums its seconds (ReID and CMC time inside the tracker stage)."""
-
-    def __init__(self, obj, name: str) -> None:
-        self.seconds, self._fn = 0.0, getattr(obj, name)
-        setattr(obj, name, self)
-
-    def __call__(self, *args, **kwargs):
-        t0 = time.perf_counter()
-        try:
-            return self._fn(*args, **kwargs)
-        finally:
-            self.seconds += time.perf_counter() - t0
 
 
 def stage_mode(args) -> None:

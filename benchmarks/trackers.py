@@ -189,7 +189,7 @@ def cmc_benchmark(args) -> None:
     """Camera-motion estimators: corner error on real frames warped by known transforms, and ms per frame."""
     import cv2
 
-    from roadtrack.cmc import METHODS
+    from roadtrack.core.registry import available, get
 
     video = MOT15 / "PETS09-S2L1" / "PETS09-S2L1.avi"
     cap = cv2.VideoCapture(str(video))
@@ -213,7 +213,7 @@ def cmc_benchmark(args) -> None:
           f"(rotation sd 0.5 deg, scale sd 0.5 %, shift sd 4 px), and ms per {w}x{h} frame on 60 real frames")
     print("| method | median corner error | max corner error | ms per frame |")
     print("|---|---|---|---|")
-    for name, cls in METHODS.items():
+    for name, cls in ((n, get("cmc", n)) for n in available("cmc")):
         errors = []
         for truth, warped in zip(truths, frames[1:]):
             est = cls()

@@ -105,11 +105,16 @@ class Pipeline:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.detector, self.tracker, self.embedder = detector, tracker, embedder
         self.event_classifier, self.batch_size = event_classifier, batch_size
-        if getattr(tracker, "appearance", None) is not None and getattr(tracker, "embedder", None) is None \
-                and embedder is None:
+        if self.needs_embedder:
             warnings.warn(f"{type(tracker).__name__} matches by appearance but no embedder was given (to the tracker "
                           "or the pipeline): it will match by motion alone unless the detector attaches features",
                           stacklevel=2)
+
+    @property
+    def needs_embedder(self) -> bool:
+        """True when the tracker matches by appearance but neither it nor the pipeline has an embedder."""
+        return getattr(self.tracker, "appearance", None) is not None and \
+            getattr(self.tracker, "embedder", None) is None and self.embedder is None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | str | Path, **overrides: Any) -> "Pipeline":

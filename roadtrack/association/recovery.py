@@ -76,7 +76,7 @@ class LostTrackRecovery:
             raise ValueError(f"appearance_weight must lie in [0, 1], got {self.appearance_weight}")
 
     def match(self, tracks: TrackView, detections: Detections, free_tracks: np.ndarray, free_dets: np.ndarray,
-              matched_tracks: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+              matched_tracks: np.ndarray | None = None, overlap: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Recover lost tracks among ``free_tracks`` with detections among ``free_dets``.
 
         Args:
@@ -85,6 +85,7 @@ class LostTrackRecovery:
             free_tracks, free_dets: indices of the tracks and detections no earlier step matched; only confirmed
                 tracks not updated for two frames or more are considered.
             matched_tracks: indices of the tracks matched in this frame (for ``max_overlap``); default none.
+            overlap: the (T, D) IoU of all predicted track boxes and detections, if the caller has it already.
 
         Returns:
             Matched (K,) track indices and (K,) detection indices.
@@ -95,7 +96,9 @@ class LostTrackRecovery:
                            & (tracks.hits[free_tracks] >= self.min_hits)]
         dets = np.asarray(free_dets, np.int64)
         if lost.size and dets.size and matched_tracks is not None and len(matched_tracks):
-            dets = dets[iou(detections.xyxy[dets], tracks.xyxy[matched_tracks]).max(axis=1) <= self.max_overlap]
+            near = overlap[np.ix_(matched_tracks, dets)] if overlap is not None else \
+                iou(tracks.xyxy[matched_tracks], detections.xyxy[dets])
+            dets = dets[near.max(axis=0) <= self.max_overlap]
         if lost.size == 0 or dets.size == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         track_boxes, det_boxes = tracks.xyxy[lost], detections.xyxy[dets]

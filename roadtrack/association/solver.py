@@ -33,6 +33,11 @@ def _complement(taken: np.ndarray, n: int) -> np.ndarray:
     return np.nonzero(free)[0].astype(np.int64, copy=False)
 
 
+def one_to_one(candidates: np.ndarray) -> bool:
+    """True if the (T, D) boolean matrix has at least one pair and no row or column with two."""
+    return bool(candidates.any()) and candidates.sum(0).max() == 1 and candidates.sum(1).max() == 1
+
+
 def _pair_limit(cost: np.ndarray, allowed: np.ndarray, max_cost: float) -> float:
     """The price ``L`` of leaving a row or column unmatched: matching pair (i, j) gains ``L - cost[i, j]``.
 
@@ -141,8 +146,7 @@ def assign(cost: np.ndarray, max_cost: float, method: str) -> tuple[np.ndarray, 
         allowed = np.isfinite(cost) & (cost <= max_cost)
     if not allowed.any():
         return _EMPTY, _EMPTY
-    if allowed.sum(axis=0).max() == 1 and allowed.sum(axis=1).max() == 1:
-        # No row or column has two candidates: every allowed pair is in the optimum (the common, easy frame).
+    if one_to_one(allowed):  # every allowed pair is in the optimum (the common, easy frame)
         return np.nonzero(allowed)
     if np.isfinite(max_cost) and cost.size > SPLIT_CELLS:
         # With a finite max_cost the objective is a sum over pairs of (cost - L), so blocks that share no

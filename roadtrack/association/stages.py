@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from roadtrack.association.solver import SPLIT_CELLS, assign, solve, split_blocks
+from roadtrack.association.solver import SPLIT_CELLS, assign, one_to_one, solve, split_blocks
 
 
 def solve_subset(cost: np.ndarray, rows: np.ndarray, cols: np.ndarray, max_cost: float, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -15,11 +15,6 @@ def solve_subset(cost: np.ndarray, rows: np.ndarray, cols: np.ndarray, max_cost:
     """
     r, c = assign(cost, max_cost, method)
     return np.asarray(rows)[r], np.asarray(cols)[c]
-
-
-def _one_to_one(candidates: np.ndarray) -> bool:
-    """True if the (T, D) boolean matrix has at least one pair and no row or column with two."""
-    return bool(candidates.any()) and candidates.sum(0).max() == 1 and candidates.sum(1).max() == 1
 
 
 def sort_assignment(
@@ -45,7 +40,7 @@ def sort_assignment(
     candidates = similarity > threshold
     if allowed is not None:
         candidates &= allowed
-    if shortcut and _one_to_one(candidates):
+    if shortcut and one_to_one(candidates):
         return np.nonzero(candidates)
     if similarity.size == 0 or (allowed is not None and not allowed.any()):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)

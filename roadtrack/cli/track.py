@@ -142,9 +142,7 @@ def _embedder_spec(args: argparse.Namespace) -> dict | None:
 
 def _check_appearance(pipeline: Any, name: str) -> None:
     """An appearance tracker without any embedder would silently track by motion alone: refuse."""
-    tracker = pipeline.tracker
-    if getattr(tracker, "appearance", None) is not None and getattr(tracker, "embedder", None) is None \
-            and pipeline.embedder is None:
+    if pipeline.needs_embedder:
         raise ValueError(f"tracker {name!r} matches by appearance and needs --embedder NAME --embedder-weights PATH "
                          f"(e.g. {DEFAULT_EMBEDDER} with an OSNet .onnx file)")
 

@@ -118,9 +118,6 @@ class ORBCMC(CameraMotion):
         return _partial_affine(src, dst, self.min_points, self.ransac_threshold), state
 
 
-METHODS = {"sparse-flow": SparseFlowCMC, "ecc": ECCCMC, "orb": ORBCMC}  # the built-in ones; others may register
-
-
 def build_cmc(name: str | None, **options) -> CameraMotion | None:
     """Camera-motion estimator registered as ``name`` (kind ``"cmc"``: ``"sparse-flow"``, ``"ecc"``, ``"orb"``, or
     one a user registered); None or ``"none"`` gives None."""

@@ -114,8 +114,19 @@ class SortKalman(LinearKalman):
         return mean
 
 
+class _SizeScaledKalman(LinearKalman):
+    """Models whose noise deviations scale with the box size (DeepSORT's and BoT-SORT's); see the variants."""
+
+    def __init__(self, std_weight_position: float = 1.0 / 20, std_weight_velocity: float = 1.0 / 160,
+                 nsa: bool = False) -> None:
+        super().__init__()
+        self.std_weight_position = std_weight_position
+        self.std_weight_velocity = std_weight_velocity
+        self.nsa = nsa
+
+
 @register("motion", "xyah")
-class XYAHKalman(LinearKalman):
+class XYAHKalman(_SizeScaledKalman):
     """DeepSORT's constant-velocity model (Wojke et al., 2017).
 
     State (S=8): cx, cy (pixels), a (aspect w/h), h (height, pixels) and their velocities per frame.
@@ -133,13 +144,6 @@ class XYAHKalman(LinearKalman):
     velocity_of = (0, 1, 2, 3)
     size_velocity = (7,)  # ByteTrack freezes the height velocity of lost tracks
     HEIGHT = 3
-
-    def __init__(self, std_weight_position: float = 1.0 / 20, std_weight_velocity: float = 1.0 / 160,
-                 nsa: bool = False) -> None:
-        super().__init__()
-        self.std_weight_position = std_weight_position
-        self.std_weight_velocity = std_weight_velocity
-        self.nsa = nsa
 
     def warp_matrix(self, linear: np.ndarray) -> np.ndarray:
         """Centre and its velocity by ``linear``; height and its velocity by the scale sqrt|det|; aspect fixed."""
@@ -183,7 +187,7 @@ class XYAHKalman(LinearKalman):
 
 
 @register("motion", "xywh")
-class XYWHKalman(LinearKalman):
+class XYWHKalman(_SizeScaledKalman):
     """BoT-SORT's constant-velocity model (Aharon et al., 2022), also used by StrongSORT in BoxMOT.
 
     State (S=8): cx, cy, w, h (pixels) and their velocities per frame. Measurement (M=4): cx, cy, w, h.
@@ -207,13 +211,6 @@ class XYWHKalman(LinearKalman):
     velocity_of = (0, 1, 2, 3)
     size_velocity = (6, 7)  # BoT-SORT freezes the width and height velocities of lost tracks
     WIDTH, HEIGHT = 2, 3
-
-    def __init__(self, std_weight_position: float = 1.0 / 20, std_weight_velocity: float = 1.0 / 160,
-                 nsa: bool = False) -> None:
-        super().__init__()
-        self.std_weight_position = std_weight_position
-        self.std_weight_velocity = std_weight_velocity
-        self.nsa = nsa
 
     def box_to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
         return np.stack(_centre_size(xyxy), axis=1)

@@ -168,6 +168,15 @@ def ocsort(det_thresh: float = 0.6, max_age: int = 30, min_hits: int = 3, iou_th
     )
 
 
+def _deepsort_lifecycle(max_age: int, n_init: int, new_track_min_score: float = -float("inf")) -> Lifecycle:
+    """DeepSORT's and StrongSORT's lifecycle: confirmed after ``n_init`` detections, tentative tracks deleted on
+    their first miss, confirmed ones after ``max_age``."""
+    if n_init < 1:
+        raise ValueError(f"n_init must be >= 1, got {n_init}")
+    return Lifecycle(max_age=max_age, min_hits=n_init - 1, max_report_gap=0, report_warmup=False, keep_confirmed=True,
+                     tentative_max_age=0, new_track_min_score=new_track_min_score)
+
+
 @register("tracker", "deepsort")
 def deepsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.2, nn_budget: int = 100,
              max_iou_distance: float = 0.7, embedder: EmbedderSpec = None, lazy_embedding: bool = True,
@@ -188,14 +197,11 @@ def deepsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.
             `MultiObjectTracker`); False embeds every detection, as published.
         class_aware: never match a track to a detection of another class.
     """
-    if n_init < 1:
-        raise ValueError(f"n_init must be >= 1, got {n_init}")
     return MultiObjectTracker(
         motion=XYAHKalman(),
         associator=CascadeAssociator(max_appearance_distance=max_cosine_distance, max_iou_distance=max_iou_distance,
                                      cascade_depth=max_age, class_aware=class_aware),
-        lifecycle=Lifecycle(max_age=max_age, min_hits=n_init - 1, max_report_gap=0, report_warmup=False,
-                            keep_confirmed=True, tentative_max_age=0),
+        lifecycle=_deepsort_lifecycle(max_age, n_init),
         embedder=_embedder(embedder),
         appearance=AppearanceMemory("gallery", budget=nn_budget),
         lazy_embedding=lazy_embedding,
@@ -222,15 +228,12 @@ def strongsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 
             `MultiObjectTracker`); False embeds every detection, as published.
         class_aware: never match a track to a detection of another class.
     """
-    if n_init < 1:
-        raise ValueError(f"n_init must be >= 1, got {n_init}")
     return MultiObjectTracker(
         motion=XYWHKalman(nsa=True),
         associator=CascadeAssociator(max_appearance_distance=max_cosine_distance, max_iou_distance=max_iou_distance,
                                      cascade_depth=None, appearance_weight=mc_lambda, min_score=min_confidence,
                                      class_aware=class_aware),
-        lifecycle=Lifecycle(max_age=max_age, min_hits=n_init - 1, max_report_gap=0, report_warmup=False,
-                            keep_confirmed=True, tentative_max_age=0, new_track_min_score=min_confidence),
+        lifecycle=_deepsort_lifecycle(max_age, n_init, min_confidence),
         embedder=_embedder(embedder),
         cmc=build_cmc(cmc),
         appearance=AppearanceMemory("ema", ema_alpha=ema_alpha),
