@@ -51,7 +51,7 @@ class Result:
         tracks: per-frame tracker output as ``(frame, Tracks)`` (empty if ``keep_tracks=False``).
         tubes: one `Tube` per track id.
         events: tubes labelled by the event classifier (empty without one).
-        timings: total seconds per stage (``read``, ``detect``, ``embed``, ``track``, ``write``, ``events``).
+        timings: total seconds per stage (``read``, ``detect``, ``track`` (embedding included), ``write``, ``events``).
         frames: number of frames processed.
         outputs: paths written, by kind (``mot``, ``kitti``, ``video``).
     """
@@ -84,7 +84,9 @@ class Pipeline:
     Args:
         detector: any `Detector`.
         tracker: any `Tracker`.
-        embedder: optional `Embedder`; its features are attached to the detections before tracking.
+        embedder: optional `Embedder`, handed to the tracker, which embeds the detections it needs (a tracker
+            that does not match by appearance raises a ValueError; a custom `Tracker` takes it through a
+            ``use_embedder(embedder)`` method).
         event_classifier: optional `EventClassifier` applied to the tubes at the end of a run.
         batch_size: frames per detector call.
     """
@@ -103,7 +105,11 @@ class Pipeline:
             raise TypeError(f"tracker must be a roadtrack Tracker, got {type(tracker).__name__}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.detector, self.tracker, self.embedder = detector, tracker, embedder
+        if embedder is not None:
+            if not hasattr(tracker, "use_embedder"):
+                raise ValueError(f"{type(tracker).__name__} has no use_embedder(); give the embedder to the tracker")
+            tracker.use_embedder(embedder)
+        self.detector, self.tracker = detector, tracker
         self.event_classifier, self.batch_size = event_classifier, batch_size
         if self.needs_embedder:
             warnings.warn(f"{type(tracker).__name__} matches by appearance but no embedder was given (to the tracker "
@@ -112,9 +118,8 @@ class Pipeline:
 
     @property
     def needs_embedder(self) -> bool:
-        """True when the tracker matches by appearance but neither it nor the pipeline has an embedder."""
-        return getattr(self.tracker, "appearance", None) is not None and \
-            getattr(self.tracker, "embedder", None) is None and self.embedder is None
+        """True when the tracker matches by appearance but has no embedder."""
+        return getattr(self.tracker, "appearance", None) is not None and getattr(self.tracker, "embedder", None) is None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | str | Path, **overrides: Any) -> "Pipeline":
@@ -138,10 +143,6 @@ class Pipeline:
             detections = self.detector.detect([f.image for f in batch], [f.index for f in batch])
             timings["detect"] += time.perf_counter() - t0
             for frame, dets in zip(batch, detections):
-                if self.embedder is not None and frame.image is not None and len(dets):
-                    t0 = time.perf_counter()
-                    dets = dets.with_features(self.embedder.embed(frame.image, dets))
-                    timings["embed"] += time.perf_counter() - t0
                 t0 = time.perf_counter()
                 tracks = self.tracker.update(dets, frame.image)
                 timings["track"] += time.perf_counter() - t0

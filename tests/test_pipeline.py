@@ -40,12 +40,17 @@ def test_array_source_one_object_keeps_one_id():
     assert set(result.timings) >= {"read", "detect", "track"}
 
 
-def test_embedder_features_reach_the_tracker():
+def test_the_pipeline_hands_its_embedder_to_the_tracker():
     from roadtrack.reid import ColorHistogramEmbedder
+    from roadtrack.trackers import deepsort
 
-    pipe = Pipeline(MovingBoxDetector(), sort(), embedder=ColorHistogramEmbedder())
-    results = list(pipe.stream(frames(3)))
-    assert all(r.detections.features.shape == (1, 96) for r in results)
+    embedder = ColorHistogramEmbedder()
+    pipe = Pipeline(MovingBoxDetector(), deepsort(lazy_embedding=False), embedder=embedder)
+    assert pipe.tracker.embedder is embedder and not pipe.needs_embedder
+    list(pipe.stream(frames(3)))
+    assert pipe.tracker.tracks.features.shape == (1, 96)  # the tracker embedded the box and kept its appearance
+    with pytest.raises(ValueError, match="does not match by appearance"):
+        Pipeline(MovingBoxDetector(), sort(), embedder=embedder)
 
 
 def test_appearance_tracker_without_embedder_warns():

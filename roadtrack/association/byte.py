@@ -11,13 +11,12 @@ from roadtrack.association.costs import iou, same_class
 from roadtrack.association.recovery import LostTrackRecovery
 from roadtrack.association.solver import METHODS, matches_from_pairs
 from roadtrack.association.stages import solve_subset
-from roadtrack.association.view import TrackAssociator, TrackView
-from roadtrack.core import Detections, Matches, register
+from roadtrack.core import Associator, Detections, Matches, TrackView, register
 
 
 @register("associator", "byte")
 @dataclasses.dataclass(frozen=True)
-class ByteAssociator(TrackAssociator):
+class ByteAssociator(Associator):
     """BYTE (Zhang et al., ECCV 2022): associate every box, high- and low-score ones in turn.
 
     1. Confirmed tracks (tracked or lost) with detections scoring above ``high_thresh``: cost ``1 - IoU``,

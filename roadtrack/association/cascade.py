@@ -10,14 +10,13 @@ from roadtrack.association.appearance import cosine_distance, gallery_distance, 
 from roadtrack.association.costs import iou, same_class
 from roadtrack.association.solver import METHODS, matches_from_pairs
 from roadtrack.association.stages import solve_subset
-from roadtrack.association.view import TrackAssociator, TrackView
-from roadtrack.core import Detections, Matches, register
+from roadtrack.core import Associator, Detections, Matches, TrackView, register
 from roadtrack.kalman.base import CHI2INV95
 
 
 @register("associator", "cascade")
 @dataclasses.dataclass(frozen=True)
-class CascadeAssociator(TrackAssociator):
+class CascadeAssociator(Associator):
     """DeepSORT (Wojke et al., 2017) association; StrongSORT's variant with ``cascade_depth=None``.
 
     1. Confirmed tracks with all detections by appearance: the cosine distance to the track's gallery

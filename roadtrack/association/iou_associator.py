@@ -9,13 +9,12 @@ import numpy as np
 from roadtrack.association.costs import iou, same_class
 from roadtrack.association.solver import METHODS, matches_from_pairs
 from roadtrack.association.stages import sort_assignment
-from roadtrack.association.view import TrackAssociator, TrackView
-from roadtrack.core import Detections, Matches, register
+from roadtrack.core import Associator, Detections, Matches, TrackView, register
 
 
 @register("associator", "iou")
 @dataclasses.dataclass(frozen=True)
-class IoUAssociator(TrackAssociator):
+class IoUAssociator(Associator):
     """Match tracks to detections maximising total IoU, SORT's way.
 
     The steps follow the original SORT, because that is the variant that reproduces SORT's published

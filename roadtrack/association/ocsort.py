@@ -10,13 +10,12 @@ from roadtrack.association.appearance import direction_consistency, direction_co
 from roadtrack.association.costs import BOX_SIMILARITIES, same_class
 from roadtrack.association.solver import METHODS, SPLIT_CELLS, matches_from_pairs
 from roadtrack.association.stages import sort_assignment
-from roadtrack.association.view import TrackAssociator, TrackView
-from roadtrack.core import Detections, Matches, register
+from roadtrack.core import Associator, Detections, Matches, TrackView, register
 
 
 @register("associator", "ocsort")
 @dataclasses.dataclass(frozen=True)
-class OCSortAssociator(TrackAssociator):
+class OCSortAssociator(Associator):
     """OC-SORT (Cao et al., CVPR 2023) association.
 
     Only detections scoring above ``det_thresh`` take part (and, with ``use_byte``, those in

@@ -9,8 +9,7 @@ import numpy as np
 from roadtrack.association.appearance import cosine_distance
 from roadtrack.association.costs import buffered_iou, iou, same_class
 from roadtrack.association.stages import solve_subset
-from roadtrack.association.view import TrackView
-from roadtrack.core import Detections
+from roadtrack.core import Detections, TrackView
 
 
 @dataclasses.dataclass(frozen=True)

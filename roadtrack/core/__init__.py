@@ -4,8 +4,9 @@ from roadtrack.core.detections import Detections
 from roadtrack.core.interfaces import Associator, Detector, Embedder, EventClassifier, Matches, MotionModel, Tracker
 from roadtrack.core.registry import available, build, register
 from roadtrack.core.tracks import Tracks, TrackState, Tube
+from roadtrack.core.view import TrackView
 
 __all__ = [
     "Associator", "Detections", "Detector", "Embedder", "EventClassifier", "Matches", "MotionModel",
-    "Tracker", "Tracks", "TrackState", "Tube", "available", "build", "register",
+    "Tracker", "TrackView", "Tracks", "TrackState", "Tube", "available", "build", "register",
 ]

@@ -10,6 +10,7 @@ import numpy as np
 
 from roadtrack.core.detections import Detections
 from roadtrack.core.tracks import Tracks, Tube
+from roadtrack.core.view import TrackView
 
 
 class Detector(abc.ABC):
@@ -49,8 +50,15 @@ class Embedder(abc.ABC):
 class MotionModel(abc.ABC):
     """A Kalman-style motion model over all tracks at once (state is a table of arrays).
 
-    Measurements ``z`` are (N, 4) xyxy boxes; each model converts them to its own measurement space.
+    Measurements ``z`` are (N, 4) xyxy boxes; each model converts them to its own measurement space. These are
+    the methods trackers and association steps call; a model that cannot do one of the optional ones
+    (``warp``, ``freeze_size``, ``gating_distance``) raises `NotImplementedError` naming itself.
+
+    Attributes:
+        ndim_state: S, the length of one track's state vector.
     """
+
+    ndim_state: int
 
     @abc.abstractmethod
     def initiate(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -58,15 +66,28 @@ class MotionModel(abc.ABC):
 
     @abc.abstractmethod
     def predict(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Advance every track one frame."""
+        """Advance every track one frame; returns new arrays."""
 
     @abc.abstractmethod
-    def update(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Correct rows of ``mean``/``cov`` with their matched (N, 4) xyxy boxes."""
+    def update(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray,
+               scores: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Correct rows of ``mean``/``cov`` with their matched (N, 4) xyxy boxes (and (N,) detection scores)."""
 
     @abc.abstractmethod
     def to_xyxy(self, mean: np.ndarray) -> np.ndarray:
         """(N, S) state -> (N, 4) xyxy boxes."""
+
+    def warp(self, mean: np.ndarray, cov: np.ndarray, affine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Move all tracks by a (2, 3) camera-motion affine transform (previous frame -> current)."""
+        raise NotImplementedError(f"{type(self).__name__} does not support camera-motion compensation")
+
+    def freeze_size(self, mean: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Zero the box-size velocity of (T,) bool ``rows``; returns a new array (or ``mean`` when nothing changes)."""
+        raise NotImplementedError(f"{type(self).__name__} has no box-size velocity to freeze")
+
+    def gating_distance(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """(T, D) squared Mahalanobis distances of (D, 4) xyxy boxes to T tracks."""
+        raise NotImplementedError(f"{type(self).__name__} has no Mahalanobis gating distance")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,11 +108,19 @@ class Matches:
 
 
 class Associator(abc.ABC):
-    """Matches predicted track boxes to detections."""
+    """Matches the tracks of one frame (a read-only `TrackView`) to its detections."""
 
     @abc.abstractmethod
+    def match(self, tracks: TrackView, detections: Detections) -> Matches:
+        """Match the T tracks of ``tracks`` to the frame's D detections (rows index tracks, cols detections)."""
+
     def associate(self, track_xyxy: np.ndarray, track_class_ids: np.ndarray, detections: Detections) -> Matches:
-        """Match (T, 4) predicted boxes with classes (T,) to the frame's detections."""
+        """`match` on tracks known only by (T, 4) predicted boxes and (T,) classes."""
+        return self.match(TrackView.from_boxes(track_xyxy, track_class_ids), detections)
+
+    def needs_features(self) -> bool:
+        """Whether `match` uses appearance features (the tracker then keeps and embeds them)."""
+        return False
 
 
 class Tracker(abc.ABC):

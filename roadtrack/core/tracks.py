@@ -66,6 +66,22 @@ class Tracks(ArrayTable):
     def empty(cls) -> "Tracks":
         return cls(np.zeros(0, np.int64), np.zeros((0, 4)), np.zeros(0), np.zeros(0, np.int64))
 
+    @classmethod
+    def trusted(cls, ids: np.ndarray, xyxy: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, state: np.ndarray,
+                age: np.ndarray, det_index: np.ndarray) -> "Tracks":
+        """Build from columns a tracker already holds in the right dtypes and shapes, without re-validating them
+        (the per-frame output of a tracker; checking it costs as much as a small frame's association).
+
+        Args:
+            ids, class_ids, age, det_index: (N,) int64; xyxy: (N, 4) float64 valid boxes; scores: (N,) float64;
+            state: (N,) int8.
+        """
+        out = object.__new__(cls)
+        for name, value in (("ids", ids), ("xyxy", xyxy), ("scores", scores), ("class_ids", class_ids),
+                            ("state", state), ("age", age), ("det_index", det_index), ("features", None)):
+            object.__setattr__(out, name, value)
+        return out
+
     @property
     def tlwh(self) -> np.ndarray:
         return boxes.xyxy_to_tlwh(self.xyxy)

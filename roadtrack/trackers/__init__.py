@@ -1,12 +1,15 @@
-"""Trackers: one composed `MultiObjectTracker` and presets registered by name (``roadtrack.build("tracker", ...)``)."""
+"""Trackers: one `MultiObjectTracker` composed of parts, and presets registered by name
+(``roadtrack.build("tracker", ...)``)."""
 
-from roadtrack.trackers.appearance import AppearanceMemory
+from roadtrack.trackers.appearance import Appearance
+from roadtrack.trackers.history import ObservationHistory
 from roadtrack.trackers.lifecycle import Lifecycle
+from roadtrack.trackers.motion import KalmanMotion
 from roadtrack.trackers.presets import botsort, bytetrack, deepsort, ocsort, sort, strongsort
-from roadtrack.trackers.table import TrackTable
+from roadtrack.trackers.table import Column, TrackTable
 from roadtrack.trackers.tracker import MultiObjectTracker
 
 __all__ = [
-    "AppearanceMemory", "Lifecycle", "MultiObjectTracker", "TrackTable", "botsort", "bytetrack", "deepsort",
-    "ocsort", "sort", "strongsort",
+    "Appearance", "Column", "KalmanMotion", "Lifecycle", "MultiObjectTracker", "ObservationHistory", "TrackTable",
+    "botsort", "bytetrack", "deepsort", "ocsort", "sort", "strongsort",
 ]

@@ -1,4 +1,5 @@
-"""`Lifecycle`: when tracks are confirmed, reported and deleted, and which detections start tracks."""
+"""`Lifecycle`: the tracker part that keeps the tracks' counters and decides when tracks are confirmed, reported and
+deleted, and which detections start tracks."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import dataclasses
 
 import numpy as np
 
-from roadtrack.core import TrackState
+from roadtrack.association.costs import iou
+from roadtrack.core import Detections, Tracks, TrackState
+from roadtrack.trackers.table import TrackTable
 
 REPORT_BOXES = ("state", "observation")
 TENTATIVE, CONFIRMED, LOST = int(TrackState.TENTATIVE), int(TrackState.CONFIRMED), int(TrackState.LOST)
@@ -82,3 +85,78 @@ class Lifecycle:
             established = np.ones(state.shape[0], bool)
         coasting = (state == LOST) & (time_since_update <= self.max_report_gap)
         return (updated & established) | coasting
+
+    # ---- the tracker's bookkeeping, over the whole table ----------------------------------------
+    def advance(self, t: TrackTable) -> None:
+        """A new frame: every track one frame older and not yet updated; confirmed tracks count as lost until
+        matched. Replaces the column arrays, so a tracker can roll a failed frame back."""
+        t.age = t.age + 1
+        t.hit_streak = np.where(t.time_since_update > 0, 0, t.hit_streak)  # a missed frame ends the streak
+        t.time_since_update = t.time_since_update + 1
+        t.det_index = np.full(len(t), -1, np.int64)
+        t.state = np.where(t.state == CONFIRMED, np.int8(LOST), t.state)  # confirmed when last updated
+
+    def record_update(self, t: TrackTable, rows: np.ndarray, dets: Detections, cols: np.ndarray,
+                      det_rows: np.ndarray) -> None:
+        """Distinct track ``rows`` were updated by detections ``cols`` (``det_rows[cols]`` in the caller's numbering)."""
+        scores = dets.scores[cols]
+        t.last_xyxy[rows] = dets.xyxy[cols]
+        t.time_since_update[rows] = 0
+        t.hits[rows] += 1
+        t.hit_streak[rows] += 1
+        t.scores[rows] = scores
+        t.det_index[rows] = det_rows[cols]
+        t.vote(rows, dets.class_ids[cols], scores)
+        t.state[rows] = self.state_after_update(t.state[rows], t.hit_streak[rows])
+
+    def confirm_new(self, t: TrackTable, rows: np.ndarray, frame_count: int) -> None:
+        """New tracks ``rows`` are confirmed at once when no hits are needed (or in ByteTrack's first frame)."""
+        if self.min_hits <= 0 or (self.confirm_first_frame and frame_count == 1):
+            t.state[rows] = CONFIRMED  # a new track has hit_streak 0 (SORT counts no hit on creation)
+
+    def finish_frame(self, t: TrackTable, xyxy: np.ndarray, frame_count: int) -> Tracks:
+        """Report this frame's tracks and delete those past their age.
+
+        Args:
+            xyxy: (T, 4) the motion part's boxes of all tracks.
+
+        Returns:
+            The reported tracks, ordered by id.
+        """
+        ok = valid_boxes(xyxy)  # all True for SORT's model; guards models whose state can degenerate
+        if not ok.all():
+            t.keep(ok)
+            xyxy = xyxy[ok]
+        if self.duplicate_iou is not None:
+            keep = self._unique(t, xyxy)
+            t.keep(keep)
+            xyxy = xyxy[keep]
+        if self.report_box == "observation":
+            seen = (t.hits > 0) & (t.time_since_update == 0)
+            xyxy = np.where(seen[:, None], t.last_xyxy, xyxy)
+        shown = self.report(t.state, t.time_since_update, frame_count)
+        out = Tracks.trusted(ids=t.ids[shown], xyxy=xyxy[shown], scores=t.scores[shown], class_ids=t.class_ids[shown],
+                             state=t.state[shown], age=t.age[shown], det_index=t.det_index[shown])
+        t.keep(self.alive(t.state, t.time_since_update))
+        return out
+
+    def _unique(self, t: TrackTable, xyxy: np.ndarray) -> np.ndarray:
+        """ByteTrack's duplicate removal: of an updated track and a lost one overlapping with IoU above
+        ``duplicate_iou``, the younger is dropped. Returns the (T,) rows to keep."""
+        keep = np.ones(len(t), bool)
+        tracked = np.nonzero(t.time_since_update == 0)[0]
+        lost = np.nonzero(t.state == LOST)[0]
+        if tracked.size == 0 or lost.size == 0:
+            return keep
+        p, q = np.nonzero(iou(xyxy[tracked], xyxy[lost]) > self.duplicate_iou)
+        p, q = tracked[p], lost[q]
+        older_tracked = t.age[p] > t.age[q]
+        keep[q[older_tracked]] = False
+        keep[p[~older_tracked]] = False
+        return keep
+
+
+def valid_boxes(xyxy: np.ndarray) -> np.ndarray:
+    """(N,) True where a box is finite with x1 <= x2 and y1 <= y2."""
+    return np.isfinite(xyxy).all(axis=1) & (xyxy[:, 2] >= xyxy[:, 0]) & (xyxy[:, 3] >= xyxy[:, 1])
+

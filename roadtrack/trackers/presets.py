@@ -16,8 +16,10 @@ from roadtrack.cmc import build_cmc
 from roadtrack.core import Embedder, register
 from roadtrack.core.registry import build
 from roadtrack.kalman import SortKalman, XYAHKalman, XYWHKalman
-from roadtrack.trackers.appearance import AppearanceMemory
+from roadtrack.trackers.appearance import Appearance
+from roadtrack.trackers.history import ObservationHistory
 from roadtrack.trackers.lifecycle import Lifecycle
+from roadtrack.trackers.motion import KalmanMotion
 from roadtrack.trackers.tracker import MultiObjectTracker
 
 EmbedderSpec = Embedder | str | Mapping[str, Any] | None
@@ -90,13 +92,12 @@ def bytetrack(track_thresh: float = 0.5, low_thresh: float = 0.1, match_thresh: 
         class_aware: never match a track to a detection of another class.
     """
     return MultiObjectTracker(
-        motion=XYAHKalman(),
+        motion=KalmanMotion(XYAHKalman(), freeze_lost_size=True),
         associator=ByteAssociator(high_thresh=track_thresh, low_thresh=low_thresh, match_thresh=match_thresh,
                                   fuse_score=fuse_score, class_aware=class_aware,
                                   recovery=_recovery(recovery, class_aware)),
         lifecycle=_byte_lifecycle(int(frame_rate / 30.0 * track_buffer),
                                   track_thresh + 0.1 if new_track_thresh is None else new_track_thresh),
-        freeze_lost_size=True,
     )
 
 
@@ -121,23 +122,20 @@ def botsort(track_high_thresh: float = 0.6, track_low_thresh: float = 0.1, new_t
         cmc: camera-motion method (``"sparse-flow"``, ``"ecc"``, ``"orb"``) or None; needs frames.
         fuse_score: weight IoU by the detection score.
         lazy_embedding: embed only detections that motion does not match beyond doubt (see
-            `MultiObjectTracker`); False embeds every high-score detection, as published.
+            `Appearance`); False embeds every high-score detection, as published.
         recovery: re-find lost tracks by buffered IoU (`LostTrackRecovery`, roadtrack's addition).
         class_aware: never match a track to a detection of another class.
     """
     return MultiObjectTracker(
-        motion=XYWHKalman(),
+        motion=KalmanMotion(XYWHKalman(), freeze_lost_size=True),
         associator=ByteAssociator(high_thresh=track_high_thresh, low_thresh=track_low_thresh, match_thresh=match_thresh,
                                   fuse_score=fuse_score, appearance=with_reid, proximity_thresh=proximity_thresh,
                                   appearance_thresh=appearance_thresh, class_aware=class_aware,
                                   recovery=_recovery(recovery, class_aware)),
         lifecycle=_byte_lifecycle(int(frame_rate / 30.0 * track_buffer), new_track_thresh),
-        embedder=_embedder(embedder) if with_reid else None,
+        appearance=Appearance("ema", ema_alpha=0.9, embedder=_embedder(embedder), min_score=track_high_thresh,
+                              lazy=lazy_embedding) if with_reid else None,
         cmc=build_cmc(cmc),
-        appearance=AppearanceMemory("ema", ema_alpha=0.9) if with_reid else None,
-        embed_min_score=track_high_thresh,
-        lazy_embedding=lazy_embedding,
-        freeze_lost_size=True,
     )
 
 
@@ -159,12 +157,12 @@ def ocsort(det_thresh: float = 0.6, max_age: int = 30, min_hits: int = 3, iou_th
         class_aware: never match a track to a detection of another class.
     """
     return MultiObjectTracker(
-        motion=SortKalman(),
+        motion=KalmanMotion(SortKalman(), reupdate=True),
         associator=OCSortAssociator(det_thresh=det_thresh, iou_threshold=iou_threshold, inertia=inertia,
                                     similarity=asso_func, use_byte=use_byte, class_aware=class_aware),
         lifecycle=Lifecycle(max_age=max_age, min_hits=min_hits, max_report_gap=0, report_warmup=True,
                             new_track_min_score=det_thresh, report_box="observation"),
-        observation_reupdate=True, velocity_delta_t=delta_t,
+        history=ObservationHistory(delta_t),
     )
 
 
@@ -194,7 +192,7 @@ def deepsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.
         embedder: `Embedder`, registered name or ``{"name": ..., **options}``; without one, features come
             from the detections (or appearance is not used).
         lazy_embedding: embed only detections that motion does not match beyond doubt (see
-            `MultiObjectTracker`); False embeds every detection, as published.
+            `Appearance`); False embeds every detection, as published.
         class_aware: never match a track to a detection of another class.
     """
     return MultiObjectTracker(
@@ -202,9 +200,7 @@ def deepsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.
         associator=CascadeAssociator(max_appearance_distance=max_cosine_distance, max_iou_distance=max_iou_distance,
                                      cascade_depth=max_age, class_aware=class_aware),
         lifecycle=_deepsort_lifecycle(max_age, n_init),
-        embedder=_embedder(embedder),
-        appearance=AppearanceMemory("gallery", budget=nn_budget),
-        lazy_embedding=lazy_embedding,
+        appearance=Appearance("gallery", budget=nn_budget, embedder=_embedder(embedder), lazy=lazy_embedding),
     )
 
 
@@ -225,7 +221,7 @@ def strongsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 
         embedder: see `deepsort`.
         cmc: camera-motion method (``"ecc"``, ``"sparse-flow"``, ``"orb"``) or None; needs frames.
         lazy_embedding: embed only detections that motion does not match beyond doubt (see
-            `MultiObjectTracker`); False embeds every detection, as published.
+            `Appearance`); False embeds every detection, as published.
         class_aware: never match a track to a detection of another class.
     """
     return MultiObjectTracker(
@@ -234,9 +230,7 @@ def strongsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 
                                      cascade_depth=None, appearance_weight=mc_lambda, min_score=min_confidence,
                                      class_aware=class_aware),
         lifecycle=_deepsort_lifecycle(max_age, n_init, min_confidence),
-        embedder=_embedder(embedder),
+        appearance=Appearance("ema", ema_alpha=ema_alpha, embedder=_embedder(embedder), min_score=min_confidence - 1e-9,
+                              lazy=lazy_embedding),
         cmc=build_cmc(cmc),
-        appearance=AppearanceMemory("ema", ema_alpha=ema_alpha),
-        embed_min_score=min_confidence - 1e-9,
-        lazy_embedding=lazy_embedding,
     )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 import roadtrack
 from roadtrack.association import (
-    ByteAssociator, CascadeAssociator, OCSortAssociator, TrackView, ciou, cosine_distance, diou, direction_consistency,
+    ByteAssociator, CascadeAssociator, OCSortAssociator, ciou, cosine_distance, diou, direction_consistency,
     fuse_score, gallery_distance, gate_by_mahalanobis, giou, iou, iou_gated_appearance,
 )
-from roadtrack.core import Detections
+from roadtrack.core import Detections, TrackView
 from roadtrack.kalman import XYAHKalman
 
 A = np.array([[0.0, 0.0, 10.0, 10.0]])
@@ -165,3 +167,30 @@ def test_registered_and_empty_inputs(name):
 def test_bad_options(cls, kwargs, message):
     with pytest.raises(ValueError, match=message):
         cls(**kwargs)
+
+
+@pytest.mark.parametrize("preset", ["sort", "bytetrack", "ocsort", "botsort", "deepsort", "strongsort"])
+def test_associators_only_read_the_track_view(preset, monkeypatch):
+    # Every array an associator sees is made read-only: a write anywhere in association raises.
+    from roadtrack.trackers.tracker import MultiObjectTracker
+
+    build_view = MultiObjectTracker._view
+
+    def read_only_view(self, t, predicted):
+        view = build_view(self, t, predicted)
+        frozen = {}
+        for name, value in vars(view).items():
+            if isinstance(value, np.ndarray):
+                frozen[name] = value.view()  # the tracker's own arrays stay writeable for its updates
+                frozen[name].flags.writeable = False
+        return dataclasses.replace(view, **frozen)
+
+    monkeypatch.setattr(MultiObjectTracker, "_view", read_only_view)
+    tracker = roadtrack.build("tracker", preset)
+    rng = np.random.default_rng(0)
+    for k in range(20):
+        xy = np.array([[10.0, 10.0], [60.0, 12.0], [35.0, 11.0]]) + 3 * k + rng.normal(0, 1, (3, 2))
+        keep = rng.random(3) > 0.2
+        dets = Detections(np.concatenate([xy, xy + 40], axis=1)[keep], scores=rng.uniform(0.3, 0.95, keep.sum()),
+                          features=rng.normal(size=(keep.sum(), 4)).astype(np.float32))
+        tracker.update(dets)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from roadtrack.association import ByteAssociator, LostTrackRecovery, TrackView, buffered_iou, iou
+from roadtrack.association import ByteAssociator, LostTrackRecovery, buffered_iou, iou
+from roadtrack.core import TrackView
 from roadtrack.core import Detections
 
 

@@ -204,3 +204,36 @@ def test_lifecycle_rejects_negative_values(field):
     values = dict(max_age=1, min_hits=3, max_report_gap=0, report_warmup=True) | {field: -1}
     with pytest.raises(ValueError, match=f"{field} must be >= 0"):
         Lifecycle(**values)
+
+
+def test_a_failed_frame_leaves_the_tracker_as_it_was():
+    # Tracks remember 2-dimensional features; a frame whose detections carry 3-dimensional ones cannot be
+    # compared and must raise before anything advances (frame count, ages, states, ids).
+    from roadtrack.trackers import deepsort
+
+    tracker = deepsort(n_init=1)
+    for k in range(3):
+        tracker.update(det(BOX, scores=[0.9]).with_features(np.array([[1.0, 0.0]])))
+    before = {name: value.copy() for name, value in tracker.tracks.columns().items()}
+    frame_count = tracker.frame_count
+    with pytest.raises(ValueError, match="3-dimensional features"):
+        tracker.update(det(BOX, scores=[0.9]).with_features(np.ones((1, 3))))
+    assert tracker.frame_count == frame_count
+    for name, value in tracker.tracks.columns().items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
+def test_an_associator_error_rolls_the_frame_back():
+    class Failing(IoUAssociator):
+        def associate(self, track_xyxy, track_class_ids, detections):
+            raise RuntimeError("associator failed")
+
+    tracker = MultiObjectTracker(XYAHKalman(), IoUAssociator(), Lifecycle(max_age=3, min_hits=1, max_report_gap=0,
+                                                                          report_warmup=False))
+    tracker.update(det(BOX, scores=[0.9]))
+    age, mean = tracker.tracks.age.copy(), tracker.tracks.mean.copy()
+    tracker.associator = Failing()
+    with pytest.raises(RuntimeError, match="associator failed"):
+        tracker.update(det(BOX, scores=[0.9]))
+    assert tracker.frame_count == 1 and tracker.tracks.age.tolist() == age.tolist()
+    np.testing.assert_array_equal(tracker.tracks.mean, mean)  # the prediction was not kept

@@ -8,7 +8,7 @@ import pytest
 import roadtrack
 from roadtrack.core import Detections, Embedder, TrackState
 from roadtrack.core.registry import available
-from roadtrack.trackers import MultiObjectTracker, botsort, bytetrack, deepsort, ocsort, strongsort
+from roadtrack.trackers import MultiObjectTracker, ObservationHistory, botsort, bytetrack, deepsort, ocsort, strongsort
 
 PRESETS = ["sort", "deepsort", "bytetrack", "ocsort", "botsort", "strongsort"]
 BOX = np.array([100.0, 100.0, 140.0, 180.0])
@@ -27,11 +27,11 @@ def test_all_presets_registered_with_their_published_defaults():
     assert bytetrack(new_track_thresh=0.45).lifecycle.new_track_min_score == 0.45
     assert bytetrack(track_buffer=25, frame_rate=7).lifecycle.max_age == 5  # int(7 / 30 * 25)
     o = ocsort()
-    assert (o.associator.det_thresh, o.associator.inertia, o.lifecycle.max_age, o.velocity_delta_t) == (0.6, 0.2, 30, 3)
+    assert (o.associator.det_thresh, o.associator.inertia, o.lifecycle.max_age, o.history.delta_t) == (0.6, 0.2, 30, 3)
     d = deepsort()
     assert (d.associator.max_appearance_distance, d.lifecycle.min_hits, d.appearance.budget) == (0.2, 2, 100)
     s = strongsort()
-    assert (s.associator.appearance_weight, s.associator.cascade_depth, s.motion.nsa, s.appearance.ema_alpha) == (0.98, None, True, 0.9)
+    assert (s.associator.appearance_weight, s.associator.cascade_depth, s.motion.model.nsa, s.appearance.ema_alpha) == (0.98, None, True, 0.9)
     bs = botsort()
     assert (bs.associator.high_thresh, bs.lifecycle.new_track_min_score, bs.associator.proximity_thresh) == (0.6, 0.7, 0.5)
     assert bs.cmc is not None and botsort(cmc=None).cmc is None
@@ -82,7 +82,7 @@ def test_ocsort_reports_the_observed_box_and_recovers_after_a_gap():
     back = t.update(det(boxes[8], scores=[0.9]))
     assert t.tracks.ids.tolist() == [1] and back.ids.tolist() == []  # re-found; hit streak restarts (min_hits 3)
     # The re-update learnt ~6 px/frame over the gap, so the next prediction is close to the next box.
-    predicted = t.motion.to_xyxy(t.motion.predict(t.tracks.mean, t.tracks.cov)[0])
+    predicted = t.motion.model.to_xyxy(t.motion.model.predict(t.tracks.mean, t.tracks.cov)[0])
     assert abs(predicted[0, 0] - boxes[9][0]) < 3.0
     assert t.update(det(boxes[9], scores=[0.5])).ids.tolist() == []  # below det_thresh: ignored
 
@@ -210,8 +210,8 @@ def test_memory_stays_bounded_on_a_long_stream():
 
 
 def test_multi_object_tracker_rejects_bad_options():
-    with pytest.raises(ValueError, match="velocity_delta_t"):
-        MultiObjectTracker(ocsort().motion, ocsort().associator, ocsort().lifecycle, velocity_delta_t=-1)
+    with pytest.raises(ValueError, match="delta_t"):
+        MultiObjectTracker(ocsort().motion, ocsort().associator, ocsort().lifecycle, history=ObservationHistory(-1))
     with pytest.raises(ValueError, match="n_init"):
         deepsort(n_init=0)
 

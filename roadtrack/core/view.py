@@ -1,18 +1,21 @@
-"""`TrackView`: what associators may read about the live tracks of one frame (read-only arrays, one row per track)."""
+"""`TrackView`: what association steps may read about the live tracks of one frame (one row per track).
+
+It lives in `core` because associators (below the trackers) and trackers (above them) both depend on it.
+"""
 
 from __future__ import annotations
 
-import abc
 import dataclasses
 
 import numpy as np
-
-from roadtrack.core import Associator, Detections, Matches, MotionModel
 
 
 @dataclasses.dataclass(frozen=True)
 class TrackView:
     """The tracks an associator matches, after this frame's prediction.
+
+    The arrays are the tracker's own (no copy per frame): an associator reads them and never writes
+    (``tests/association/test_associators.py`` runs every associator on read-only arrays).
 
     Attributes:
         xyxy: (T, 4) predicted boxes, pixels.
@@ -20,7 +23,8 @@ class TrackView:
         confirmed: (T,) bool, True once a track has reached its lifecycle's ``min_hits``.
         time_since_update: (T,) int64 frames since the last update, counting this one (1 = updated last frame).
         mean, cov: (T, S) and (T, S, S) motion states, for Mahalanobis gating; None when not available.
-        motion: the motion model the states belong to, or None.
+        motion: the `MotionModel` the states belong to, or None.
+        scores: (T,) float64 score of the detection that last updated each track.
         features: (T, K) float32 appearance per track (smoothed or latest), or None.
         gallery: (T, B, K) float32 stored appearance samples (DeepSORT), or None; ``gallery_count`` (T,) used slots.
         last_xyxy: (T, 4) last observed box (the creating detection before any update).
@@ -28,6 +32,8 @@ class TrackView:
         hits: (T,) int64 updates since creation (the creating detection not counted).
         velocity: (T, 2) unit direction of recent motion between observations (OC-SORT), zeros when unknown.
         previous_xyxy: (T, 4) an observation a few frames back (OC-SORT's ``delta_t``); ``has_previous`` (T,) bool.
+        extra: further per-track columns that a tracker part offers to its association steps, by name
+            (e.g. Hybrid-SORT's corner velocities); each (T, ...).
     """
 
     xyxy: np.ndarray
@@ -36,7 +42,8 @@ class TrackView:
     time_since_update: np.ndarray
     mean: np.ndarray | None = None
     cov: np.ndarray | None = None
-    motion: MotionModel | None = None
+    motion: object | None = None
+    scores: np.ndarray | None = None
     features: np.ndarray | None = None
     gallery: np.ndarray | None = None
     gallery_count: np.ndarray | None = None
@@ -46,6 +53,7 @@ class TrackView:
     velocity: np.ndarray | None = None
     previous_xyxy: np.ndarray | None = None
     has_previous: np.ndarray | None = None
+    extra: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_boxes(cls, xyxy: np.ndarray, class_ids: np.ndarray) -> "TrackView":
@@ -59,22 +67,7 @@ class TrackView:
         return int(self.xyxy.shape[0])
 
     def require(self, *fields: str, by: str) -> None:
+        """Raise a ValueError naming the fields ``by`` needs that this view does not carry."""
         missing = [f for f in fields if getattr(self, f) is None]
         if missing:
             raise ValueError(f"{by} needs track {', '.join(missing)}; build the view from a tracker's state")
-
-
-class TrackAssociator(Associator):
-    """An associator that may look at more than predicted boxes (states, appearance, observation history)."""
-
-    @abc.abstractmethod
-    def match(self, tracks: TrackView, detections: Detections) -> Matches:
-        """Match the T tracks of ``tracks`` to the frame's D detections (rows index tracks, cols detections)."""
-
-    def associate(self, track_xyxy: np.ndarray, track_class_ids: np.ndarray, detections: Detections) -> Matches:
-        """`match` on tracks known only by (T, 4) predicted boxes and (T,) classes."""
-        return self.match(TrackView.from_boxes(track_xyxy, track_class_ids), detections)
-
-    def needs_features(self) -> bool:
-        """Whether `match` uses appearance features (the tracker then embeds the detections)."""
-        return False
