@@ -29,6 +29,14 @@ CHI2INV95 = {
 }
 
 
+def _diag(values: np.ndarray) -> np.ndarray:
+    """(N, K) -> (N, K, K) diagonal matrices."""
+    out = np.zeros(values.shape + values.shape[-1:])
+    idx = np.arange(values.shape[-1])
+    out[:, idx, idx] = values
+    return out
+
+
 def gating_distance(mean: np.ndarray, cov: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Squared Mahalanobis distance of every measurement to every projected track distribution.
 
@@ -78,6 +86,7 @@ class LinearKalman(MotionModel, abc.ABC):
         self.F[list(self.velocity_of), list(range(m, s))] = 1.0  # position += velocity * 1 frame
         self.H = np.eye(m, s)
         self._eye = np.eye(s)
+        self._state_diag, self._meas_diag = np.arange(s), np.arange(m)
 
     # ---- variant hooks -------------------------------------------------------------------------
     @abc.abstractmethod
@@ -93,12 +102,22 @@ class LinearKalman(MotionModel, abc.ABC):
         """(N, M) first measurements -> (N, S, S) initial state covariances."""
 
     @abc.abstractmethod
-    def process_noise(self, mean: np.ndarray) -> np.ndarray:
-        """(N, S) states before prediction -> (N, S, S) process noise Q."""
+    def process_variance(self, mean: np.ndarray) -> np.ndarray:
+        """(N, S) states before prediction -> (N, S) or (S,) variances: the diagonal of the process noise Q."""
 
     @abc.abstractmethod
+    def measurement_variance(self, mean: np.ndarray) -> np.ndarray:
+        """(N, S) predicted states -> (N, M) or (M,) variances: the diagonal of the measurement noise R."""
+
+    # Both noises are diagonal in every published variant: the filter adds variances to diagonals instead of
+    # building and adding (N, K, K) matrices, which is most of the cost of a small frame's update.
+    def process_noise(self, mean: np.ndarray) -> np.ndarray:
+        """(N, S, S) process noise Q."""
+        return _diag(np.broadcast_to(self.process_variance(mean), mean.shape))
+
     def measurement_noise(self, mean: np.ndarray) -> np.ndarray:
-        """(N, S) predicted states -> (N, M, M) measurement noise R."""
+        """(N, M, M) measurement noise R."""
+        return _diag(np.broadcast_to(self.measurement_variance(mean), (mean.shape[0], self.ndim_meas)))
 
     def constrain(self, mean: np.ndarray) -> np.ndarray:
         """Adjust (N, S) states before prediction; returns a new array. The default changes nothing."""
@@ -126,9 +145,9 @@ class LinearKalman(MotionModel, abc.ABC):
     def predict(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One frame ahead: ``x = F x``, ``P = F P F^T + Q``. Inputs (N, S), (N, S, S) are not modified."""
         mean = self.constrain(np.asarray(mean, np.float64))
-        q = self.process_noise(mean)
         new_mean = mean @ self.F.T
-        new_cov = self.F @ cov @ self.F.T + q
+        new_cov = self.F @ cov @ self.F.T
+        new_cov[:, self._state_diag, self._state_diag] += self.process_variance(mean)
         return new_mean, new_cov
 
     def project(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -148,14 +167,15 @@ class LinearKalman(MotionModel, abc.ABC):
         mean = np.asarray(mean, np.float64)
         if mean.shape[0] == 0:
             return mean.copy(), np.array(cov, np.float64, copy=True)
-        r = self.measurement_noise(mean)
+        m = self.ndim_meas
+        r = np.broadcast_to(self.measurement_variance(mean), (mean.shape[0], m))  # the diagonal of R
         if self.nsa and scores is not None:
             scale = np.clip(1.0 - np.asarray(scores, np.float64), 1e-2, 1.0) ** 2
-            r = r * scale[:, None, None]
-        innovation = self.box_to_measurement(np.asarray(z, np.float64).reshape(-1, 4)) - mean @ self.H.T
-        m = self.ndim_meas
+            r = r * scale[:, None]
+        innovation = self.box_to_measurement(np.asarray(z, np.float64).reshape(-1, 4)) - mean[:, :m]
         hp = cov[:, :m, :]  # H P: H selects the first M state components
-        s = hp[:, :, :m] + r  # (N, M, M) innovation covariance H P H^T + R
+        s = hp[:, :, :m].copy()
+        s[:, self._meas_diag, self._meas_diag] += r  # (N, M, M) innovation covariance H P H^T + R
         # K = P H^T S^-1; S and P are symmetric, so K^T = S^-1 (H P).
         gain = np.swapaxes(np.linalg.solve(s, hp), 1, 2)  # (N, S, M)
         new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
@@ -163,7 +183,7 @@ class LinearKalman(MotionModel, abc.ABC):
         # rounding asymmetry (after camera-motion warps, covariances diverged within ~100 frames).
         i_kh = np.repeat(self._eye[None], mean.shape[0], axis=0)
         i_kh[:, :, :m] -= gain  # I - K H, with K H = [K 0]
-        new_cov = i_kh @ cov @ np.swapaxes(i_kh, 1, 2) + gain @ r @ np.swapaxes(gain, 1, 2)
+        new_cov = i_kh @ cov @ np.swapaxes(i_kh, 1, 2) + (gain * r[:, None, :]) @ np.swapaxes(gain, 1, 2)
         return new_mean, new_cov
 
     def warp(self, mean: np.ndarray, cov: np.ndarray, affine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from roadtrack.core import register
-from roadtrack.kalman.base import LinearKalman
+from roadtrack.kalman.base import LinearKalman, _diag
 
 
 def _centre_size(xyxy: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -42,14 +42,6 @@ def _block_warp(size: int, blocks: tuple[int, ...], linear: np.ndarray, scaled: 
     return m
 
 
-def _diag(values: np.ndarray) -> np.ndarray:
-    """(N, K) -> (N, K, K) diagonal matrices."""
-    out = np.zeros(values.shape + values.shape[-1:])
-    idx = np.arange(values.shape[-1])
-    out[:, idx, idx] = values
-    return out
-
-
 @register("motion", "sort")
 class SortKalman(LinearKalman):
     """SORT's constant-velocity model (Bewley et al., 2016).
@@ -75,9 +67,9 @@ class SortKalman(LinearKalman):
 
     def __init__(self) -> None:
         super().__init__()
-        self._r = np.diag([1.0, 1.0, 10.0, 10.0])
+        self._r = np.array([1.0, 1.0, 10.0, 10.0])
         self._p0 = 10.0 * np.diag([1.0, 1.0, 1.0, 1.0, 1000.0, 1000.0, 1000.0])
-        self._q = np.diag([1.0, 1.0, 1.0, 1.0, 0.01, 0.01, 0.0001])
+        self._q = np.array([1.0, 1.0, 1.0, 1.0, 0.01, 0.01, 0.0001])
 
     def box_to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
         cx, cy, w, h = _centre_size(xyxy)
@@ -94,11 +86,11 @@ class SortKalman(LinearKalman):
     def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self._p0, (measurement.shape[0], 7, 7)).copy()
 
-    def process_noise(self, mean: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self._q, (mean.shape[0], 7, 7))
+    def process_variance(self, mean: np.ndarray) -> np.ndarray:
+        return self._q
 
-    def measurement_noise(self, mean: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self._r, (mean.shape[0], 4, 4))
+    def measurement_variance(self, mean: np.ndarray) -> np.ndarray:
+        return self._r
 
     def warp_matrix(self, linear: np.ndarray) -> np.ndarray:
         """Centre and its velocity by ``linear``; area and its velocity by the area scale |det|; aspect fixed."""
@@ -174,16 +166,16 @@ class XYAHKalman(_SizeScaledKalman):
         ], axis=1)
         return _diag(std**2)
 
-    def process_noise(self, mean: np.ndarray) -> np.ndarray:
+    def process_variance(self, mean: np.ndarray) -> np.ndarray:
         h = mean[:, self.HEIGHT]
         std = np.concatenate([
             self._std(h, self.std_weight_position, 1e-2),
             self._std(h, self.std_weight_velocity, 1e-5),
         ], axis=1)
-        return _diag(std**2)
+        return std**2
 
-    def measurement_noise(self, mean: np.ndarray) -> np.ndarray:
-        return _diag(self._std(mean[:, self.HEIGHT], self.std_weight_position, 1e-1) ** 2)
+    def measurement_variance(self, mean: np.ndarray) -> np.ndarray:
+        return self._std(mean[:, self.HEIGHT], self.std_weight_position, 1e-1) ** 2
 
 
 @register("motion", "xywh")
@@ -229,13 +221,13 @@ class XYWHKalman(_SizeScaledKalman):
         std = np.concatenate([self._std(wh, 2 * self.std_weight_position), self._std(wh, 10 * self.std_weight_velocity)], axis=1)
         return _diag(std**2)
 
-    def process_noise(self, mean: np.ndarray) -> np.ndarray:
+    def process_variance(self, mean: np.ndarray) -> np.ndarray:
         wh = mean[:, 2:4]
         std = np.concatenate([self._std(wh, self.std_weight_position), self._std(wh, self.std_weight_velocity)], axis=1)
-        return _diag(std**2)
+        return std**2
 
-    def measurement_noise(self, mean: np.ndarray) -> np.ndarray:
-        return _diag(self._std(mean[:, 2:4], self.std_weight_position) ** 2)
+    def measurement_variance(self, mean: np.ndarray) -> np.ndarray:
+        return self._std(mean[:, 2:4], self.std_weight_position) ** 2
 
     def warp_matrix(self, linear: np.ndarray) -> np.ndarray:
         """BoT-SORT's warp: ``linear`` applied to (cx, cy), (w, h) and both velocity pairs."""
