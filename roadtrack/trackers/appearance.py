@@ -44,8 +44,11 @@ class Appearance:
         refresh: frames after which a track's appearance is refreshed even when unambiguous.
     """
 
-    def __init__(self, kind: str = "ema", ema_alpha: float = 0.9, budget: int = 100, embedder: Embedder | None = None,
-                 min_score: float = -np.inf, lazy: bool = False, refresh: int = 10) -> None:
+    EMA_ALPHA, BUDGET = 0.9, 100  # BoT-SORT's smoothing and DeepSORT's nn_budget
+
+    def __init__(self, kind: str = "ema", ema_alpha: float = EMA_ALPHA, budget: int = BUDGET,
+                 embedder: Embedder | None = None, min_score: float = -np.inf, lazy: bool = False,
+                 refresh: int = 10) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown appearance memory {kind!r}; choose from {', '.join(KINDS)}")
         if not 0.0 <= ema_alpha < 1.0:

@@ -38,7 +38,8 @@ def _embedder(spec: EmbedderSpec) -> Embedder | None:
 
 
 @register("tracker", "sort")
-def sort(max_age: int = 1, min_hits: int = 3, iou_threshold: float = 0.3, class_aware: bool = True) -> MultiObjectTracker:
+def sort(max_age: int = 1, min_hits: int = 3, iou_threshold: float = IoUAssociator.iou_threshold,
+         class_aware: bool = True) -> MultiObjectTracker:
     """SORT (Bewley et al., 2016): SORT's Kalman model, IoU association, report only freshly updated tracks.
 
     Args:
@@ -75,7 +76,8 @@ def _byte_lifecycle(max_age: int, new_track_thresh: float) -> Lifecycle:
 
 
 @register("tracker", "bytetrack")
-def bytetrack(track_thresh: float = 0.5, low_thresh: float = 0.1, match_thresh: float = 0.8, track_buffer: int = 30,
+def bytetrack(track_thresh: float = ByteAssociator.high_thresh, low_thresh: float = ByteAssociator.low_thresh,
+              match_thresh: float = ByteAssociator.match_thresh, track_buffer: int = 30,
               frame_rate: float = 30.0, fuse_score: bool = True, new_track_thresh: float | None = None,
               recovery: bool = True, class_aware: bool = True) -> MultiObjectTracker:
     """ByteTrack (Zhang et al., ECCV 2022): DeepSORT's Kalman model and BYTE's two-score association.
@@ -102,9 +104,10 @@ def bytetrack(track_thresh: float = 0.5, low_thresh: float = 0.1, match_thresh: 
 
 
 @register("tracker", "botsort")
-def botsort(track_high_thresh: float = 0.6, track_low_thresh: float = 0.1, new_track_thresh: float = 0.7,
-            match_thresh: float = 0.8, track_buffer: int = 30, frame_rate: float = 30.0,
-            proximity_thresh: float = 0.5, appearance_thresh: float = 0.25, with_reid: bool = True,
+def botsort(track_high_thresh: float = 0.6, track_low_thresh: float = ByteAssociator.low_thresh,
+            new_track_thresh: float = 0.7, match_thresh: float = ByteAssociator.match_thresh, track_buffer: int = 30, frame_rate: float = 30.0,
+            proximity_thresh: float = ByteAssociator.proximity_thresh,
+            appearance_thresh: float = ByteAssociator.appearance_thresh, with_reid: bool = True,
             embedder: EmbedderSpec = None, cmc: str | None = "sparse-flow", fuse_score: bool = True,
             lazy_embedding: bool = True, recovery: bool = True, class_aware: bool = True) -> MultiObjectTracker:
     """BoT-SORT (Aharon et al., 2022): ByteTrack with BoT-SORT's (x, y, w, h) Kalman model, camera-motion
@@ -140,8 +143,10 @@ def botsort(track_high_thresh: float = 0.6, track_low_thresh: float = 0.1, new_t
 
 
 @register("tracker", "ocsort")
-def ocsort(det_thresh: float = 0.6, max_age: int = 30, min_hits: int = 3, iou_threshold: float = 0.3,
-           delta_t: int = 3, asso_func: str = "iou", inertia: float = 0.2, use_byte: bool = False,
+def ocsort(det_thresh: float = OCSortAssociator.det_thresh, max_age: int = 30, min_hits: int = 3,
+           iou_threshold: float = OCSortAssociator.iou_threshold,
+           delta_t: int = ObservationHistory.delta_t, asso_func: str = OCSortAssociator.similarity,
+           inertia: float = OCSortAssociator.inertia, use_byte: bool = OCSortAssociator.use_byte,
            class_aware: bool = True) -> MultiObjectTracker:
     """OC-SORT (Cao et al., CVPR 2023): SORT's Kalman model with observation-centric re-update (ORU),
     momentum (OCM) and recovery (OCR); reports the last observed box.
@@ -176,8 +181,9 @@ def _deepsort_lifecycle(max_age: int, n_init: int, new_track_min_score: float = 
 
 
 @register("tracker", "deepsort")
-def deepsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.2, nn_budget: int = 100,
-             max_iou_distance: float = 0.7, embedder: EmbedderSpec = None, lazy_embedding: bool = True,
+def deepsort(max_age: int = 30, n_init: int = 3,
+             max_cosine_distance: float = CascadeAssociator.max_appearance_distance, nn_budget: int = Appearance.BUDGET,
+             max_iou_distance: float = CascadeAssociator.max_iou_distance, embedder: EmbedderSpec = None, lazy_embedding: bool = True,
              class_aware: bool = True) -> MultiObjectTracker:
     """DeepSORT (Wojke et al., 2017): (x, y, a, h) Kalman model, matching cascade on a gallery of appearance
     features gated by Mahalanobis distance, then IoU.
@@ -205,8 +211,9 @@ def deepsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.
 
 
 @register("tracker", "strongsort")
-def strongsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.4, max_iou_distance: float = 0.7,
-               min_confidence: float = 0.6, mc_lambda: float = 0.98, ema_alpha: float = 0.9,
+def strongsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 0.4,
+               max_iou_distance: float = CascadeAssociator.max_iou_distance, min_confidence: float = 0.6,
+               mc_lambda: float = 0.98, ema_alpha: float = Appearance.EMA_ALPHA,
                embedder: EmbedderSpec = None, cmc: str | None = "ecc", lazy_embedding: bool = True,
                class_aware: bool = True) -> MultiObjectTracker:
     """StrongSORT (Du et al., 2023): DeepSORT with an NSA Kalman (x, y, w, h) model, EMA appearance, camera-motion
