@@ -4,12 +4,12 @@
 from roadtrack.trackers.appearance import Appearance
 from roadtrack.trackers.history import ObservationHistory
 from roadtrack.trackers.lifecycle import Lifecycle
-from roadtrack.trackers.motion import KalmanMotion
+from roadtrack.trackers.motion import FrozenSizeMotion, KalmanMotion, ObservationCentricMotion
 from roadtrack.trackers.presets import botsort, bytetrack, deepsort, ocsort, sort, strongsort
 from roadtrack.trackers.table import Column, TrackTable
 from roadtrack.trackers.tracker import MultiObjectTracker
 
 __all__ = [
-    "Appearance", "Column", "KalmanMotion", "Lifecycle", "MultiObjectTracker", "ObservationHistory", "TrackTable",
+    "Appearance", "Column", "FrozenSizeMotion", "KalmanMotion", "Lifecycle", "ObservationCentricMotion", "MultiObjectTracker", "ObservationHistory", "TrackTable",
     "botsort", "bytetrack", "deepsort", "ocsort", "sort", "strongsort",
 ]

@@ -19,7 +19,7 @@ from roadtrack.kalman import SortKalman, XYAHKalman, XYWHKalman
 from roadtrack.trackers.appearance import Appearance
 from roadtrack.trackers.history import ObservationHistory
 from roadtrack.trackers.lifecycle import Lifecycle
-from roadtrack.trackers.motion import KalmanMotion
+from roadtrack.trackers.motion import FrozenSizeMotion, ObservationCentricMotion
 from roadtrack.trackers.tracker import MultiObjectTracker
 
 EmbedderSpec = Embedder | str | Mapping[str, Any] | None
@@ -94,7 +94,7 @@ def bytetrack(track_thresh: float = ByteAssociator.high_thresh, low_thresh: floa
         class_aware: never match a track to a detection of another class.
     """
     return MultiObjectTracker(
-        motion=KalmanMotion(XYAHKalman(), freeze_lost_size=True),
+        motion=FrozenSizeMotion(XYAHKalman()),
         associator=ByteAssociator(high_thresh=track_thresh, low_thresh=low_thresh, match_thresh=match_thresh,
                                   fuse_score=fuse_score, class_aware=class_aware,
                                   recovery=_recovery(recovery, class_aware)),
@@ -130,7 +130,7 @@ def botsort(track_high_thresh: float = 0.6, track_low_thresh: float = ByteAssoci
         class_aware: never match a track to a detection of another class.
     """
     return MultiObjectTracker(
-        motion=KalmanMotion(XYWHKalman(), freeze_lost_size=True),
+        motion=FrozenSizeMotion(XYWHKalman()),
         associator=ByteAssociator(high_thresh=track_high_thresh, low_thresh=track_low_thresh, match_thresh=match_thresh,
                                   fuse_score=fuse_score, appearance=with_reid, proximity_thresh=proximity_thresh,
                                   appearance_thresh=appearance_thresh, class_aware=class_aware,
@@ -162,7 +162,7 @@ def ocsort(det_thresh: float = OCSortAssociator.det_thresh, max_age: int = 30, m
         class_aware: never match a track to a detection of another class.
     """
     return MultiObjectTracker(
-        motion=KalmanMotion(SortKalman(), reupdate=True),
+        motion=ObservationCentricMotion(SortKalman()),
         associator=OCSortAssociator(det_thresh=det_thresh, iou_threshold=iou_threshold, inertia=inertia,
                                     similarity=asso_func, use_byte=use_byte, class_aware=class_aware),
         lifecycle=Lifecycle(max_age=max_age, min_hits=min_hits, max_report_gap=0, report_warmup=True,
