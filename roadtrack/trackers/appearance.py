@@ -7,6 +7,7 @@ import numpy as np
 
 from roadtrack.association.costs import iou
 from roadtrack.core import Detections, Embedder, TrackState
+from roadtrack.trackers.parts import TrackPart
 from roadtrack.trackers.table import Column, TrackTable
 
 KINDS = ("ema", "gallery")
@@ -22,7 +23,7 @@ def _normalise(features: np.ndarray) -> np.ndarray:
     return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
 
 
-class Appearance:
+class Appearance(TrackPart):
     """Appearance part. Columns: ``features`` (T, D) float32 (smoothed or latest; D = 0 until the first features),
     ``gallery`` (T, B, D) float32 stored samples with ``gallery_count``/``gallery_next`` (a ring of ``budget``
     slots, grown by doubling), ``feature_age`` (T,) frames since the appearance was last updated.
@@ -57,6 +58,7 @@ class Appearance:
             raise ValueError(f"budget must be >= 1, got {budget}")
         self.kind, self.ema_alpha, self.budget = kind, ema_alpha, budget
         self.embedder, self.min_score, self.lazy, self.refresh = embedder, min_score, lazy, refresh
+        self._embedded = None  # this frame's (D,) rows with real features, None: no features this frame
 
     def columns(self) -> dict[str, Column]:
         return {"features": Column((0,), np.float32), "gallery": Column((0, 0), np.float32),
@@ -78,23 +80,24 @@ class Appearance:
                              f"{t.features.shape[1]}-dimensional ones; use one embedder per tracker")
 
     # ---- one frame -----------------------------------------------------------------------------
-    def advance(self, t: TrackTable) -> None:
+    def prepare(self, t: TrackTable) -> None:
         t.feature_age = t.feature_age + 1
 
-    def embed(self, t: TrackTable, dets: Detections, frame: np.ndarray | None,
-              predicted: np.ndarray) -> tuple[Detections, np.ndarray | None]:
+    def embed(self, t: TrackTable, dets: Detections, frame: np.ndarray | None, predicted: np.ndarray) -> Detections:
         """Features for ``dets``: their own, else the embedder's for rows scoring above ``min_score`` (others get
-        zeros). Returns the detections with features and a (D,) bool mask of rows with real ones (None: none)."""
+        zeros, and the memory ignores them)."""
+        self._embedded = None
         if dets.features is not None:
-            return dets, np.ones(len(dets), bool)
+            self._embedded = np.ones(len(dets), bool)
+            return dets
         if self.embedder is None or frame is None or len(dets) == 0:
-            return dets, None
+            return dets
         wanted = dets.scores > self.min_score
         if self.lazy:
             wanted &= ~self._unambiguous(t, dets, predicted)
         rows = np.nonzero(wanted)[0]
         if rows.size == 0:
-            return dets, None
+            return dets
         embedded = np.asarray(self.embedder.embed(frame, dets[rows]), np.float32)
         if embedded.ndim != 2 or embedded.shape[0] != rows.size:
             raise ValueError(f"{type(self.embedder).__name__}.embed returned shape {embedded.shape} for "
@@ -104,9 +107,9 @@ class Appearance:
                              f"the tracks have {t.features.shape[1]}-dimensional ones")
         features = np.zeros((len(dets), embedded.shape[1]), np.float32)
         features[rows] = embedded
-        ok = np.zeros(len(dets), bool)
-        ok[rows] = True
-        return dets.with_features(features), ok
+        self._embedded = np.zeros(len(dets), bool)
+        self._embedded[rows] = True
+        return dets.with_features(features)
 
     def _unambiguous(self, t: TrackTable, dets: Detections, predicted: np.ndarray) -> np.ndarray:
         """(D,) detections that motion alone matches beyond doubt (see ``lazy``)."""
@@ -122,8 +125,18 @@ class Appearance:
         easy = one_track & alone & fresh[track_of] & (overlap[track_of, np.arange(len(dets))] >= 0.6)
         return easy & (touching.sum(1)[track_of] == 1)
 
+    def update(self, t: TrackTable, rows: np.ndarray, dets: Detections, cols: np.ndarray) -> None:
+        if self._embedded is not None:
+            ok = self._embedded[cols]
+            self.remember(t, rows[ok], dets.features[cols[ok]])
+
+    def start(self, t: TrackTable, rows: np.ndarray, dets: Detections, new: np.ndarray) -> None:
+        if self._embedded is not None:
+            ok = self._embedded[new]
+            self.remember_first(t, rows[ok], dets.features[new[ok]])
+
     # ---- memory --------------------------------------------------------------------------------
-    def start(self, t: TrackTable, rows: np.ndarray, features: np.ndarray) -> None:
+    def remember_first(self, t: TrackTable, rows: np.ndarray, features: np.ndarray) -> None:
         """First features (K, D) of new tracks ``rows``."""
         if rows.size == 0:
             return
@@ -134,13 +147,13 @@ class Appearance:
         if self.kind == "gallery":
             self._add_to_gallery(t, rows, features)
 
-    def update(self, t: TrackTable, rows: np.ndarray, features: np.ndarray) -> None:
+    def remember(self, t: TrackTable, rows: np.ndarray, features: np.ndarray) -> None:
         """Fold new features (K, D) into distinct ``rows``."""
         if rows.size == 0:
             return
         features = _normalise(features)
         if t.features.shape[1] != features.shape[1]:
-            self.start(t, rows, features)
+            self.remember_first(t, rows, features)
             return
         t.feature_age[rows] = 0
         if self.kind == "gallery":

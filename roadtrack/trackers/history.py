@@ -7,6 +7,8 @@ import dataclasses
 import numpy as np
 
 from roadtrack.core.boxes import xyxy_to_xywh
+from roadtrack.core import Detections
+from roadtrack.trackers.parts import TrackPart
 from roadtrack.trackers.table import Column, TrackTable
 
 
@@ -17,7 +19,7 @@ def direction(a_xyxy: np.ndarray, b_xyxy: np.ndarray) -> np.ndarray:
 
 
 @dataclasses.dataclass
-class ObservationHistory:
+class ObservationHistory(TrackPart):
     """History part: the last ``delta_t`` observed boxes of each track by age and the direction of motion.
 
     Columns: ``obs_xyxy`` (T, K, 4) boxes in ring slots ``age % K``, ``obs_age`` (T, K) their ages (-1 = empty),
@@ -55,8 +57,9 @@ class ObservationHistory:
     def view_fields(self, t: TrackTable) -> dict[str, np.ndarray]:
         return {"velocity": t.velocity, "previous_xyxy": self._previous, "has_previous": self._has_previous}
 
-    def update(self, t: TrackTable, rows: np.ndarray, xyxy: np.ndarray) -> None:
-        """Record the (K, 4) observations of distinct ``rows`` and their direction from the previous one."""
+    def update(self, t: TrackTable, rows: np.ndarray, dets: Detections, cols: np.ndarray) -> None:
+        """Record the observations of distinct ``rows`` and their direction from the previous one."""
+        xyxy = dets.xyxy[cols]
         moving = self._has_previous[rows]
         t.velocity[rows[moving]] = direction(self._previous[rows[moving]], xyxy[moving])
         slot = t.age[rows] % self.delta_t

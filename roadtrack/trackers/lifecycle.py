@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 
 from roadtrack.association.costs import iou
-from roadtrack.core import Detections, Tracks, TrackState
+from roadtrack.core import Detections, Tracks, TrackState, TrackView
 from roadtrack.trackers.table import TrackTable
 
 REPORT_BOXES = ("state", "observation")
@@ -108,6 +108,10 @@ class Lifecycle:
         t.det_index[rows] = det_rows[cols]
         t.vote(rows, dets.class_ids[cols], scores)
         t.state[rows] = self.state_after_update(t.state[rows], t.hit_streak[rows])
+
+    def new_tracks(self, tracks: TrackView, dets: Detections, unmatched: np.ndarray) -> np.ndarray:
+        """(K,) unmatched detection rows that start tracks: those scoring at least ``new_track_min_score``."""
+        return unmatched[dets.scores[unmatched] >= self.new_track_min_score]
 
     def confirm_new(self, t: TrackTable, rows: np.ndarray, frame_count: int) -> None:
         """New tracks ``rows`` are confirmed at once when no hits are needed (or in ByteTrack's first frame)."""

@@ -3,6 +3,8 @@ appearance, observation history and camera-motion compensation)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from roadtrack.core import Associator, Detections, Embedder, MotionModel, Tracker, Tracks, TrackState, TrackView
@@ -10,9 +12,11 @@ from roadtrack.trackers.appearance import Appearance
 from roadtrack.trackers.history import ObservationHistory
 from roadtrack.trackers.lifecycle import Lifecycle, valid_boxes
 from roadtrack.trackers.motion import KalmanMotion
+from roadtrack.trackers.parts import DetectionStep, TrackPart
 from roadtrack.trackers.table import TrackTable
 
 TENTATIVE = int(TrackState.TENTATIVE)
+VIEW_FIELDS = frozenset(f.name for f in dataclasses.fields(TrackView))
 
 
 class MultiObjectTracker(Tracker):
@@ -40,6 +44,8 @@ class MultiObjectTracker(Tracker):
         appearance: appearance part (embedder, lazy embedding, feature memory); None: motion only.
         history: observation-history part (OC-SORT's direction of motion); None: no history.
         cmc: camera-motion estimator (`roadtrack.cmc`), applied when a frame is given.
+        parts: further `TrackPart`s (a method's own per-track state), run after ``history`` and ``appearance``.
+        detection_step: re-scores or filters the detections once the tracks are predicted (BoostTrack).
 
     Example:
         >>> from roadtrack.trackers import sort
@@ -50,12 +56,15 @@ class MultiObjectTracker(Tracker):
     """
 
     def __init__(self, motion: KalmanMotion | MotionModel, associator: Associator, lifecycle: Lifecycle,
-                 appearance: Appearance | None = None, history: ObservationHistory | None = None, cmc=None) -> None:
+                 appearance: Appearance | None = None, history: ObservationHistory | None = None, cmc=None,
+                 parts: tuple[TrackPart, ...] = (), detection_step: DetectionStep | None = None) -> None:
         self.motion = KalmanMotion(motion) if isinstance(motion, MotionModel) else motion
         if appearance is None and associator.needs_features():
             appearance = Appearance()
         self.associator, self.lifecycle, self.appearance, self.history, self.cmc = \
             associator, lifecycle, appearance, history, cmc
+        self.detection_step = detection_step
+        self.parts = tuple(p for p in (history, appearance, *parts) if p is not None)
         self.reset()
 
     @property
@@ -73,9 +82,9 @@ class MultiObjectTracker(Tracker):
     def reset(self) -> None:
         """Forget all tracks (and the camera-motion reference frame); the next track gets id 1 again."""
         columns = dict(self.motion.columns())
-        for part in (self.appearance, self.history):
-            if part is not None:
-                columns.update(part.columns())
+        for part in self.parts:
+            part.reset()
+            columns.update(part.columns())
         self.tracks = TrackTable(columns)
         self.frame_count = 0
         self.next_id = 1
@@ -101,33 +110,32 @@ class MultiObjectTracker(Tracker):
             self.frame_count += 1
             warp = self.cmc.estimate(frame, dets) if self.cmc is not None and frame is not None else None
             self.motion.predict(t, warp)
+            for part in self.parts if warp is not None and len(t) else ():
+                part.warp(t, warp)
             self.lifecycle.advance(t)
             predicted = self._drop_invalid(t)
-            features_ok = None
+            for part in self.parts:
+                part.prepare(t)
+            view = self._view(t, predicted)
+            if self.detection_step is not None:
+                dets, kept = self.detection_step.refine(view, dets)
+                det_rows = det_rows[kept]
             if self.appearance is not None:
-                self.appearance.advance(t)
-                dets, features_ok = self.appearance.embed(t, dets, frame, predicted)
-            if self.history is not None:
-                self.history.prepare(t)
-            matches = self.associator.match(self._view(t, predicted), dets)
+                dets = self.appearance.embed(t, dets, frame, predicted)
+            matches = self.associator.match(view, dets)
         except BaseException:
             t.restore(before[0], before[1])
             self.frame_count = before[2]
             raise
         rows, cols = matches.rows, matches.cols
         if rows.size:
-            boxes = dets.xyxy[cols]
-            if self.history is not None:
-                self.history.update(t, rows, boxes)
-            self.motion.update(t, rows, boxes, dets.scores[cols])
+            for part in self.parts:
+                part.update(t, rows, dets, cols)
+            self.motion.update(t, rows, dets.xyxy[cols], dets.scores[cols])
             self.lifecycle.record_update(t, rows, dets, cols, det_rows)
-            if features_ok is not None:
-                ok = features_ok[cols]
-                self.appearance.update(t, rows[ok], dets.features[cols[ok]])
-        new = matches.unmatched_cols
-        new = new[dets.scores[new] >= self.lifecycle.new_track_min_score]
+        new = self.lifecycle.new_tracks(view, dets, matches.unmatched_cols)
         if new.size:
-            self._start(t, new, dets, det_rows, features_ok)
+            self._start(t, new, dets, det_rows)
         return self.lifecycle.finish_frame(t, self.motion.boxes(t), self.frame_count)
 
     def _drop_invalid(self, t: TrackTable) -> np.ndarray:
@@ -142,28 +150,25 @@ class MultiObjectTracker(Tracker):
         return predicted[ok]
 
     def _view(self, t: TrackTable, predicted: np.ndarray) -> TrackView:
-        fields = {}
-        if self.appearance is not None:
-            fields.update(self.appearance.view_fields(t))
-        if self.history is not None:
-            fields.update(self.history.view_fields(t))
+        fields, extra = {}, {}
+        for part in self.parts:
+            for name, value in part.view_fields(t).items():
+                (fields if name in VIEW_FIELDS else extra)[name] = value
         return TrackView(
             xyxy=predicted, class_ids=t.class_ids, confirmed=t.state != TENTATIVE,
             time_since_update=t.time_since_update, mean=t.mean, cov=t.cov, motion=self.motion.model, scores=t.scores,
-            last_xyxy=t.last_xyxy, observed=t.hits > 0, hits=t.hits, **fields,
+            last_xyxy=t.last_xyxy, observed=t.hits > 0, hits=t.hits, extra=extra, **fields,
         )
 
-    def _start(self, t: TrackTable, new: np.ndarray, dets: Detections, det_rows: np.ndarray,
-               features_ok: np.ndarray | None) -> None:
+    def _start(self, t: TrackTable, new: np.ndarray, dets: Detections, det_rows: np.ndarray) -> None:
         boxes = dets.xyxy[new]
         ids = np.arange(self.next_id, self.next_id + new.size, dtype=np.int64)
         self.next_id += int(new.size)
         rows = t.append(new.size, ids=ids, class_ids=dets.class_ids[new], scores=dets.scores[new],
                         det_index=det_rows[new], last_xyxy=boxes, **self.motion.start(boxes))
         self.lifecycle.confirm_new(t, rows, self.frame_count)
-        if features_ok is not None:
-            ok = features_ok[new]
-            self.appearance.start(t, rows[ok], dets.features[new[ok]])
+        for part in self.parts:
+            part.start(t, rows, dets, new)
 
 
 def _trackable(detections: Detections) -> tuple[Detections, np.ndarray]:
