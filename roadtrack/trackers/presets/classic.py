@@ -1,4 +1,5 @@
-"""Tracker presets: builders that compose `MultiObjectTracker` from parts. Their signatures hold the defaults.
+"""The classic presets (SORT, DeepSORT, ByteTrack, BoT-SORT, OC-SORT, StrongSORT): builders that compose a
+`MultiObjectTracker` from parts.
 
 Defaults are the published ones of each method (paper or reference code), named as there. One addition is on
 by default where it measurably helps: ``recovery`` (ByteTrack, BoT-SORT) re-finds tracks lost for a few frames by
@@ -9,12 +10,9 @@ take features from ``detections.features`` (a `Pipeline` with an embedder attach
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 from roadtrack.association import ByteAssociator, CascadeAssociator, IoUAssociator, LostTrackRecovery, OCSortAssociator
 from roadtrack.cmc import build_cmc
-from roadtrack.core import Embedder, register
-from roadtrack.core.registry import build
+from roadtrack.core import register
 from roadtrack.kalman import SortKalman, XYAHKalman, XYWHKalman
 from roadtrack.trackers.appearance import Appearance
 from roadtrack.trackers.history import ObservationHistory
@@ -22,19 +20,7 @@ from roadtrack.trackers.lifecycle import Lifecycle
 from roadtrack.trackers.motion import FrozenSizeMotion, ObservationCentricMotion
 from roadtrack.trackers.tracker import MultiObjectTracker
 
-EmbedderSpec = Embedder | str | Mapping[str, Any] | None
-
-
-def _embedder(spec: EmbedderSpec) -> Embedder | None:
-    """An `Embedder` from an instance, a registered name, ``{"name": ..., **options}`` or None."""
-    if spec is None or isinstance(spec, Embedder):
-        return spec
-    if isinstance(spec, str):
-        return build("embedder", spec)
-    if isinstance(spec, Mapping):
-        options = dict(spec)
-        return build("embedder", options.pop("name"), **options)
-    raise ValueError(f"embedder must be an Embedder, a registered name or a mapping, got {type(spec).__name__}")
+from roadtrack.trackers.presets.common import EmbedderSpec, embedder_from
 
 
 @register("tracker", "sort")
@@ -136,7 +122,7 @@ def botsort(track_high_thresh: float = 0.6, track_low_thresh: float = ByteAssoci
                                   appearance_thresh=appearance_thresh, class_aware=class_aware,
                                   recovery=_recovery(recovery, class_aware)),
         lifecycle=_byte_lifecycle(int(frame_rate / 30.0 * track_buffer), new_track_thresh),
-        appearance=Appearance("ema", ema_alpha=0.9, embedder=_embedder(embedder), min_score=track_high_thresh,
+        appearance=Appearance("ema", ema_alpha=0.9, embedder=embedder_from(embedder), min_score=track_high_thresh,
                               lazy=lazy_embedding) if with_reid else None,
         cmc=build_cmc(cmc),
     )
@@ -206,7 +192,7 @@ def deepsort(max_age: int = 30, n_init: int = 3,
         associator=CascadeAssociator(max_appearance_distance=max_cosine_distance, max_iou_distance=max_iou_distance,
                                      cascade_depth=max_age, class_aware=class_aware),
         lifecycle=_deepsort_lifecycle(max_age, n_init),
-        appearance=Appearance("gallery", budget=nn_budget, embedder=_embedder(embedder), lazy=lazy_embedding),
+        appearance=Appearance("gallery", budget=nn_budget, embedder=embedder_from(embedder), lazy=lazy_embedding),
     )
 
 
@@ -237,7 +223,7 @@ def strongsort(max_age: int = 30, n_init: int = 3, max_cosine_distance: float = 
                                      cascade_depth=None, appearance_weight=mc_lambda, min_score=min_confidence,
                                      class_aware=class_aware),
         lifecycle=_deepsort_lifecycle(max_age, n_init, min_confidence),
-        appearance=Appearance("ema", ema_alpha=ema_alpha, embedder=_embedder(embedder), min_score=min_confidence - 1e-9,
+        appearance=Appearance("ema", ema_alpha=ema_alpha, embedder=embedder_from(embedder), min_score=min_confidence - 1e-9,
                               lazy=lazy_embedding),
         cmc=build_cmc(cmc),
     )
