@@ -11,7 +11,7 @@ from roadtrack.association.costs import iou, same_class
 from roadtrack.association.solver import METHODS, matches_from_pairs
 from roadtrack.association.stages import solve_subset
 from roadtrack.core import Associator, Detections, Matches, TrackView, register
-from roadtrack.kalman.base import CHI2INV95
+from roadtrack.core.gating import CHI2INV95
 
 
 @register("associator", "cascade")
