@@ -1,4 +1,7 @@
+"""The name registry: look-ups, the loaders the top package installs, and a core that imports nothing above it."""
+
 import ast
+import re
 import subprocess
 import sys
 import textwrap
@@ -9,6 +12,7 @@ import pytest
 from roadtrack.core import registry
 
 CORE = Path(registry.__file__).parent
+MODULE_NAME = re.compile(r"roadtrack(\.\w+)+")
 
 
 def test_register_get_and_taken_name():
@@ -45,7 +49,7 @@ def _core_imports(path: Path) -> list[str]:
             names += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             names.append("." * node.level + (node.module or ""))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("roadtrack."):
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and MODULE_NAME.fullmatch(node.value):
             names.append(node.value)  # a module named in a string, to be imported at run time
     return names
 
