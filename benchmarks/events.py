@@ -22,12 +22,12 @@ import time
 from pathlib import Path
 
 from roadtrack.datasets import load_road
-from roadtrack.datasets.labels import LABEL_TYPES
+from roadtrack.core.labels import LABEL_TYPES
 from roadtrack.datasets.synthetic_video import write_synthetic_videos
 from roadtrack.events import KinematicEventClassifier
 from roadtrack.events.temporal import TemporalConfig, TemporalEventClassifier
 from roadtrack.events.training import TrainOptions, train_events
-from roadtrack.events.validate import evaluate_events, summary_rows
+from roadtrack.validate_events import evaluate_events, summary_rows
 
 
 CAVEATS = """Caveats. These are synthetic scenes, far easier than ROAD: flat road, one camera geometry, clean

@@ -9,12 +9,16 @@ from roadtrack.core import (
     Detections, Detector, Embedder, EventClassifier, Matches, MotionModel, Tracker, Tracks, TrackState, Tube,
     available, build, register,
 )
+from roadtrack import _builtins
+
+# The registry (bottom layer) does not import the stage packages; the top package tells it how to load them.
+# Importing any roadtrack module runs this file first, so the loaders are in place before any look-up.
+_builtins.install()
 
 try:
     __version__ = version("roadtrack")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
-
 
 
 def __getattr__(name: str):

@@ -42,7 +42,6 @@ def run(args: argparse.Namespace) -> int:
     if args.input_hw is not None:
         options["input_hw"] = tuple(args.input_hw)
     try:
-        import roadtrack.reid  # noqa: F401  (registers the embedders)
         from roadtrack.reid.export import export_onnx
 
         embedder = build("embedder", args.model, **options)

@@ -12,7 +12,6 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import roadtrack.pipeline  # noqa: F401  (registers every stage)
     from roadtrack.core.registry import KINDS, available
 
     for kind in KINDS:

@@ -1,4 +1,4 @@
-"""Data model, stage interfaces and the name registry."""
+"""Data model, stage interfaces, the name registry and the ROAD label vocabularies (`roadtrack.core.labels`)."""
 
 from roadtrack.core.detections import Detections
 from roadtrack.core.interfaces import Associator, Detector, Embedder, EventClassifier, Matches, MotionModel, Tracker

@@ -1,6 +1,6 @@
 """Datasets: ROAD / ROAD-Waymo annotation loading, label lists and a synthetic annotation generator."""
 
-from roadtrack.datasets.labels import (
+from roadtrack.core.labels import (
     EVAL_SIZES, LABEL_SETS, LABEL_TYPES, ORIGINAL_SIZES, ROAD, ROAD_WAYMO, LabelSet, label_set,
 )
 from roadtrack.datasets.road import (

@@ -26,7 +26,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from roadtrack.datasets.labels import LABEL_TYPES, ORIGINAL_SIZES, ROAD, ROAD_WAYMO, LabelSet, label_set
+from roadtrack.core.labels import LABEL_TYPES, ORIGINAL_SIZES, ROAD, ROAD_WAYMO, LabelSet, label_set
 
 BOX_TOLERANCE = 1.01  # the official loaders accept normalised coordinates up to 1.01, then clamp to 1
 

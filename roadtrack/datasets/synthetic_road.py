@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from roadtrack.datasets.labels import LABEL_TYPES, ORIGINAL_SIZES, LabelSet, label_set
+from roadtrack.core.labels import LABEL_TYPES, ORIGINAL_SIZES, LabelSet, label_set
 from roadtrack.io.atomic import atomic_write
 
 _UNUSED_BASE = {"road": {"action": ("MovLft", "MovRht", "Rev")}, "road_waymo": {"agent": ("OthTL",)}}

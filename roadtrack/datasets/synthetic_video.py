@@ -345,7 +345,7 @@ def write_synthetic_videos(out_dir: str | os.PathLike, splits: Mapping[str, int]
     Returns:
         The annotation file's path.
     """
-    from roadtrack.datasets.labels import LABEL_TYPES, label_set
+    from roadtrack.core.labels import LABEL_TYPES, label_set
     from roadtrack.datasets.synthetic_road import SyntheticAgent, SyntheticRoad, SyntheticVideo
 
     if num_frames < 8:

@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from roadtrack.core import Tube
-from roadtrack.datasets.labels import LABEL_TYPES, LabelSet
+from roadtrack.core.labels import LABEL_TYPES, LabelSet
 from roadtrack.events.tubes import moving_average
 
 
@@ -31,7 +31,7 @@ def compose(labels: Mapping[str, np.ndarray], label_set: LabelSet) -> dict[str, 
         A copy of ``labels`` plus ``duplex`` (T, len(label_set.duplex)) and ``triplet`` (T, len(label_set.triplet)).
 
     Example:
-        >>> from roadtrack.datasets.labels import ROAD
+        >>> from roadtrack.core.labels import ROAD
         >>> s = compose({"agent": np.eye(10)[[1]], "action": np.full((1, 19), 0.5), "loc": np.ones((1, 12))}, ROAD)
         >>> float(s["triplet"][0, ROAD.triplet.index("Car-Stop-Jun")]), float(s["duplex"][0, 0])
         (0.5, 0.0)

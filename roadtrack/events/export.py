@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from roadtrack.core import Tube
-from roadtrack.datasets.labels import EVAL_SIZES, LABEL_TYPES, LabelSet, label_set
+from roadtrack.core.labels import EVAL_SIZES, LABEL_TYPES, LabelSet, label_set
 from roadtrack.events.compose import EventOptions, check_label_types, event_tubes, tubes_on_frame
 from roadtrack.io.atomic import atomic_write
 from roadtrack.io.roadpp import SUBMISSION_SIZE, SubmissionTube, write_submission

@@ -36,7 +36,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from roadtrack.core import EventClassifier, Tube, register
-from roadtrack.datasets.labels import LabelSet, label_set
+from roadtrack.core.labels import LabelSet, label_set
 from roadtrack.events.compose import compose
 from roadtrack.events.labels import agent_class_map, agent_of
 from roadtrack.events.motion import tube_motion

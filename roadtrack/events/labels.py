@@ -6,7 +6,7 @@ from typing import Mapping
 
 import numpy as np
 
-from roadtrack.datasets.labels import LabelSet
+from roadtrack.core.labels import LabelSet
 
 COCO_TO_AGENT: Mapping[str, str] = {
     "person": "Ped", "bicycle": "Cyc", "car": "Car", "motorcycle": "Mobike", "bus": "Bus", "truck": "LarVeh",
@@ -30,7 +30,7 @@ def agent_class_map(class_names: Mapping[int, str] | None, label_set: LabelSet) 
         (max id + 1,) int64 lookup table, or None for the identity.
 
     Example:
-        >>> from roadtrack.datasets.labels import ROAD
+        >>> from roadtrack.core.labels import ROAD
         >>> agent_class_map({0: "person", 2: "car", 5: "bus"}, ROAD).tolist()
         [0, -1, 1, -1, -1, 6]
     """

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from roadtrack.core import Tracks, Tube
-from roadtrack.datasets.labels import LabelSet, label_set
+from roadtrack.core.labels import LabelSet, label_set
 from roadtrack.events.compose import tubes_on_frame
 
 

@@ -8,7 +8,7 @@ from typing import Mapping
 
 from roadtrack.core import EventClassifier
 from roadtrack.core.registry import available, build
-from roadtrack.datasets.labels import LabelSet
+from roadtrack.core.labels import LabelSet
 
 
 def event_classifier_from_spec(spec: str | os.PathLike, labels: str | LabelSet | None = None,

@@ -31,7 +31,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from roadtrack.core import Tube
-from roadtrack.datasets.labels import LABEL_TYPES, LabelSet, label_set
+from roadtrack.core.labels import LABEL_TYPES, LabelSet, label_set
 from roadtrack.io.atomic import atomic_write
 
 SUBMISSION_SIZE = (840, 600)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from roadtrack.datasets import load_road
-from roadtrack.datasets.labels import LABEL_TYPES
+from roadtrack.core.labels import LABEL_TYPES
 from roadtrack.datasets.synthetic_video import Camera, render_video, write_synthetic_videos
 
 CAMERA = Camera(width=320, height=240, focal=267.0)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from roadtrack.core import Tube
-from roadtrack.datasets.labels import ROAD, ROAD_WAYMO
+from roadtrack.core.labels import ROAD, ROAD_WAYMO
 from roadtrack.events import EventOptions, compose, event_tubes, frame_detections, split_events, submission_tubes
 from roadtrack.events.export import write_roadpp_outputs
 from roadtrack.io.roadpp import read_submission

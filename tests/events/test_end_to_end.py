@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from roadtrack.datasets import load_road
-from roadtrack.datasets.labels import ROAD_WAYMO
+from roadtrack.core.labels import ROAD_WAYMO
 from roadtrack.datasets.synthetic_video import Camera, write_synthetic_videos
 from roadtrack.events import event_classifier_from_spec, render_event_video, write_roadpp_outputs
-from roadtrack.events.validate import NoisyBoxDetector
+from roadtrack.validate_events import NoisyBoxDetector
 from roadtrack.io.roadpp import read_submission
 from roadtrack.pipeline import Pipeline
 from roadtrack.trackers import sort

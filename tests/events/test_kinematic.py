@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from roadtrack.core import Tube
-from roadtrack.datasets.labels import ROAD
+from roadtrack.core.labels import ROAD
 from roadtrack.datasets.synthetic_video import FPS, Camera, render_video
 from roadtrack.events import KinematicEventClassifier
 from roadtrack.events.motion import _warp

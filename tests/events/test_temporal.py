@@ -12,12 +12,12 @@ from conftest import require_module
 torch = require_module("torch")
 
 from roadtrack.cli import main  # noqa: E402
-from roadtrack.datasets.labels import ROAD  # noqa: E402
+from roadtrack.core.labels import ROAD  # noqa: E402
 from roadtrack.datasets.synthetic_video import Camera, write_synthetic_videos  # noqa: E402
 from roadtrack.events import KinematicEventClassifier  # noqa: E402
 from roadtrack.events.temporal import TemporalConfig, TemporalEventClassifier, load_checkpoint  # noqa: E402
 from roadtrack.events.training import TrainOptions, average_precision, train_events  # noqa: E402
-from roadtrack.events.validate import evaluate_events  # noqa: E402
+from roadtrack.validate_events import evaluate_events  # noqa: E402
 
 CAMERA = Camera(width=320, height=240, focal=267.0)
 

@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from roadtrack.datasets.labels import EVAL_SIZES, LABEL_TYPES, LabelSet
+from roadtrack.core.labels import EVAL_SIZES, LABEL_TYPES, LabelSet
 from roadtrack.datasets.road import RoadAnnotations, load_road
 from roadtrack.metrics.road import report
 from roadtrack.metrics.road.ap import ClassAP, MatchStats, concat_stats, evaluate_classes, mean_ap

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from roadtrack.datasets.labels import LabelSet
+from roadtrack.core.labels import LabelSet
 from roadtrack.io.roadpp import SubmissionTube, load_pickle, validate_submission
 from roadtrack.metrics.road.frame_map import FRAME_TYPES, FrameDetections
 

@@ -5,6 +5,9 @@ boxes with detector-like noise) -> tracker -> tubes -> the event classifier. The
 a tube pickle (all five label types, the ROAD++ layout) and a frame-detection pickle (baseline layout), and
 both are scored by `roadtrack.metrics.road.evaluate_road_files`, the function behind ``roadtrack eval road``.
 
+It runs the `Pipeline`, so it sits above it (next to `roadtrack.cli`), not in `roadtrack.events`, which the
+Pipeline imports.
+
 Example:
     >>> run = evaluate_events(KinematicEventClassifier(), "road_synthetic_v1.0.json", "videos", "test",
     ...                       "runs/kinematic")                                                # doctest: +SKIP
@@ -21,13 +24,17 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from roadtrack.config import build_stage
 from roadtrack.core import Detections, Detector, EventClassifier
-from roadtrack.datasets.labels import EVAL_SIZES, LABEL_TYPES
+from roadtrack.core.labels import EVAL_SIZES, LABEL_TYPES
 from roadtrack.datasets.road import RoadAnnotations, RoadVideo, load_road
 from roadtrack.events.compose import EventOptions
 from roadtrack.events.export import frame_detections, merge_predictions, submission_tubes
+from roadtrack.events.training import find_video
 from roadtrack.io.atomic import atomic_write
 from roadtrack.io.roadpp import write_submission
+from roadtrack.metrics.road import evaluate_road_files
+from roadtrack.pipeline import Pipeline
 
 
 class NoisyBoxDetector(Detector):
@@ -118,13 +125,6 @@ def evaluate_events(classifier: EventClassifier, annotations: str | os.PathLike 
     Returns:
         `EventsRun`.
     """
-    import time
-
-    from roadtrack.config import build_stage
-    from roadtrack.events.training import find_video
-    from roadtrack.metrics.road import evaluate_road_files
-    from roadtrack.pipeline import Pipeline
-
     path = Path(annotations) if not isinstance(annotations, RoadAnnotations) else Path(annotations.source)
     ann = annotations if isinstance(annotations, RoadAnnotations) else load_road(path)
     labels = ann.labels

@@ -5,7 +5,7 @@ import pytest
 
 from roadtrack.datasets import load_road
 from roadtrack.datasets.synthetic_video import Camera, write_synthetic_videos
-from roadtrack.events.validate import NoisyBoxDetector
+from roadtrack.validate_events import NoisyBoxDetector
 
 
 @pytest.fixture(scope="module")
