@@ -20,10 +20,6 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
-import roadtrack.detectors  # noqa: F401  (registers detectors)
-import roadtrack.events  # noqa: F401  (registers event classifiers)
-import roadtrack.reid  # noqa: F401  (registers embedders)
-import roadtrack.trackers  # noqa: F401  (registers trackers)
 from roadtrack.config import build_stage, load_config
 from roadtrack.core import Detections, Detector, Embedder, EventClassifier, Tracker, Tracks, Tube
 from roadtrack.events import TubeBuilder
