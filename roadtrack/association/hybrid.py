@@ -166,13 +166,14 @@ def kalman_confidence(confidence_state: np.ndarray, track_thresh: float) -> np.n
 
 def extrapolated_confidence(score: np.ndarray, previous_score: np.ndarray, has_previous: np.ndarray,
                             track_thresh: float, low: float = 0.1) -> np.ndarray:
-    """BYTE-step track confidence: ``s + (s - s_prev)`` (linear extrapolation of the last two update scores),
-    or ``s`` where the track was not updated in two consecutive frames, clipped to [``low``, ``track_thresh``].
+    """BYTE-step track confidence: ``s + (s - s_prev)`` (linear extrapolation of the last two scores), or ``s``
+    where the track missed the last frame, clipped to [``low``, ``track_thresh``].
 
     Args:
-        score: (T,) score of the last update; previous_score: (T,) the one before.
-        has_previous: (T,) bool, True where both updates happened in the last two frames (the reference
-            forgets ``s_prev`` on every missed frame).
+        score: (T,) score of the last update (or of the creating detection); previous_score: (T,) the score
+            before it (the update or creation before, however long ago).
+        has_previous: (T,) bool, True where the track was updated last frame: the reference forgets
+            ``s_prev`` on every missed frame and a track not yet updated has none.
         track_thresh: upper clip (the low-score detections lie below it); low: lower clip.
 
     Returns:
