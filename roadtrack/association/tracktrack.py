@@ -169,7 +169,8 @@ def tpa_cost(overlap: np.ndarray, hm: np.ndarray, confidence: np.ndarray, angle:
     return np.clip(cost, 0.0, 1.0)
 
 
-def iterative_assignment(cost: np.ndarray, match_thresh: float, reduce_step: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+def iterative_assignment(cost: np.ndarray, match_thresh: float,
+                         reduce_step: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """TPA's matching: mutual nearest neighbours below a threshold that shrinks each round.
 
     Round k (k = 0, 1, ...) matches every still-free track and detection that are each other's cheapest among

@@ -46,7 +46,8 @@ def test_corner_velocity_by_hand():
 def test_corner_directions_follow_each_corner():
     # The box grows by 3 px at the right and 4 px at the bottom: right corners move, left-top stays.
     d = corner_directions(BOX, np.array([[0.0, 0.0, 13.0, 14.0]]))[0, 0]
-    np.testing.assert_allclose(d, [[0.0, 0.0], [0.0, 4 / (4 + EPS)], [3 / (3 + EPS), 0.0], [3 / (5 + EPS), 4 / (5 + EPS)]])
+    np.testing.assert_allclose(
+        d, [[0.0, 0.0], [0.0, 4 / (4 + EPS)], [3 / (3 + EPS), 0.0], [3 / (5 + EPS), 4 / (5 + EPS)]])
 
 
 def test_angle_distance_by_hand():

@@ -20,8 +20,8 @@ def test_mmd_with_correlated_covariance_by_hand():
     # S = [[2, 1], [1, 2]]: det 3, S^-1 = [[2, -1], [-1, 2]] / 3; d = (1, 0) -> 2 / 3, and d = (1, 1) -> 2 / 3.
     # The same distance along the correlation (1, 1) as across it would cost (1, -1): 6 / 3.
     det_cov = np.array([[[1.0, 1.0], [1.0, 1.0]]])
-    cost = mapped_mahalanobis(np.zeros((1, 2)), np.eye(2)[None], np.array([[1.0, 0.0], [1.0, 1.0], [1.0, -1.0]]),
-                              np.repeat(det_cov, 3, axis=0))
+    dets = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, -1.0]])
+    cost = mapped_mahalanobis(np.zeros((1, 2)), np.eye(2)[None], dets, np.repeat(det_cov, 3, axis=0))
     np.testing.assert_allclose(cost, [[2 / 3 + np.log(3.0), 2 / 3 + np.log(3.0), 6 / 3 + np.log(3.0)]])
 
 
@@ -29,7 +29,8 @@ def test_mmd_is_tracks_by_detections_and_handles_empty():
     cost = mapped_mahalanobis(np.zeros((3, 2)), np.repeat(np.eye(2)[None], 3, 0), np.ones((2, 2)),
                               np.repeat(np.eye(2)[None], 2, 0))
     assert cost.shape == (3, 2)
-    assert mapped_mahalanobis(np.zeros((0, 2)), np.zeros((0, 2, 2)), np.ones((2, 2)), np.zeros((2, 2, 2))).shape == (0, 2)
+    empty = mapped_mahalanobis(np.zeros((0, 2)), np.zeros((0, 2, 2)), np.ones((2, 2)), np.zeros((2, 2, 2)))
+    assert empty.shape == (0, 2)
 
 
 def test_ucmc_cost_on_a_top_down_plane_and_its_assignment():

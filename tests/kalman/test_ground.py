@@ -25,7 +25,8 @@ def test_pure_scale_homography_by_hand():
 
 
 def test_road_camera_projects_by_hand():
-    # f = width = 1000, principal point (500, 250), lens 1.5 m up, level: Y = f * 1.5 / (v - 250), X = (u - 500) * 1.5 / (v - 250).
+    # f = width = 1000, principal point (500, 250), lens 1.5 m up, level:
+    # Y = f * 1.5 / (v - 250), X = (u - 500) * 1.5 / (v - 250).
     plane = GroundPlane.road_camera(1000, 500)
     xy, jac = plane.to_ground(np.array([[600.0, 350.0], [500.0, 1250.0]]))
     np.testing.assert_allclose(xy, [[100 * 1.5 / 100, 1000 * 1.5 / 100], [0.0, 1000 * 1.5 / 1000]])
