@@ -9,8 +9,8 @@ import numpy as np
 
 from roadtrack.association.costs import _boxes, buffered_iou, same_class
 from roadtrack.association.solver import METHODS, assign, matches_from_pairs
-from roadtrack.association.view import TrackAssociator, TrackView
-from roadtrack.core import Detections, Matches, register
+
+from roadtrack.core import Associator, Detections, Matches, TrackView, register
 
 
 def cascade_match(
@@ -64,7 +64,7 @@ def cascade_match(
 
 @register("associator", "cbiou")
 @dataclasses.dataclass(frozen=True)
-class CBIoUAssociator(TrackAssociator):
+class CBIoUAssociator(Associator):
     """C-BIoU's association: every live track (tracked or lost) against the detections scoring above
     ``det_thresh``, by `cascade_match` on the tracks' estimated boxes.
 

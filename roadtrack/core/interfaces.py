@@ -61,8 +61,9 @@ class MotionModel(abc.ABC):
     ndim_state: int
 
     @abc.abstractmethod
-    def initiate(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(N, 4) boxes -> mean (N, S), covariance (N, S, S)."""
+    def initiate(self, z: np.ndarray, scores: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 4) boxes (and their (N,) detection scores, for models that track confidence) -> mean (N, S),
+        covariance (N, S, S)."""
 
     @abc.abstractmethod
     def predict(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -30,6 +30,7 @@ class TrackView:
         last_xyxy: (T, 4) last observed box (the creating detection before any update).
         observed: (T,) bool, True once a track has been updated after its creation.
         hits: (T,) int64 updates since creation (the creating detection not counted).
+        age: (T,) int64 predictions since creation (0 on the creation frame).
         velocity: (T, 2) unit direction of recent motion between observations (OC-SORT), zeros when unknown.
         previous_xyxy: (T, 4) an observation a few frames back (OC-SORT's ``delta_t``); ``has_previous`` (T,) bool.
         extra: further per-track columns that a tracker part offers to its association steps, by name
@@ -50,6 +51,7 @@ class TrackView:
     last_xyxy: np.ndarray | None = None
     observed: np.ndarray | None = None
     hits: np.ndarray | None = None
+    age: np.ndarray | None = None
     velocity: np.ndarray | None = None
     previous_xyxy: np.ndarray | None = None
     has_previous: np.ndarray | None = None

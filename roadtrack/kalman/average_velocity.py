@@ -49,7 +49,7 @@ class AverageVelocityMotion(MotionModel):
         """(N, n + 1, 4) view of the observed boxes."""
         return mean[:, self.OBS:self.OBS + 4 * self.slots].reshape(-1, self.slots, 4)
 
-    def initiate(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def initiate(self, z: np.ndarray, scores: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Start tracks at (N, 4) xyxy boxes, velocity 0; returns (N, S) means and (N, 0, 0) covariances."""
         z = np.asarray(z, np.float64).reshape(-1, 4)
         mean = np.full((z.shape[0], self.ndim_state), np.nan)

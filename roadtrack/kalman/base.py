@@ -89,16 +89,20 @@ class LinearKalman(MotionModel, abc.ABC):
     def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
         """(N, M) first measurements -> (N, S, S) initial state covariances."""
 
-    @abc.abstractmethod
+    # Both noises are diagonal in the box-space variants: the filter adds variances to diagonals instead of
+    # building and adding (N, K, K) matrices, which is most of the cost of a small frame's update. A model with a
+    # full noise matrix (UCMC's ground plane) overrides `add_process_noise` and `measurement_noise` instead.
     def process_variance(self, mean: np.ndarray) -> np.ndarray:
         """(N, S) states before prediction -> (N, S) or (S,) variances: the diagonal of the process noise Q."""
+        raise NotImplementedError(f"{type(self).__name__} gives no diagonal process noise")
 
-    @abc.abstractmethod
     def measurement_variance(self, mean: np.ndarray) -> np.ndarray:
         """(N, S) predicted states -> (N, M) or (M,) variances: the diagonal of the measurement noise R."""
+        raise NotImplementedError(f"{type(self).__name__} gives no diagonal measurement noise")
 
-    # Both noises are diagonal in every published variant: the filter adds variances to diagonals instead of
-    # building and adding (N, K, K) matrices, which is most of the cost of a small frame's update.
+    def add_process_noise(self, cov: np.ndarray, mean: np.ndarray) -> None:
+        """Add Q, for the (N, S) states before prediction, to the (N, S, S) predicted covariances in place."""
+        cov[:, self._state_diag, self._state_diag] += self.process_variance(mean)
     def process_noise(self, mean: np.ndarray) -> np.ndarray:
         """(N, S, S) process noise Q."""
         return _diag(np.broadcast_to(self.process_variance(mean), mean.shape))
@@ -119,7 +123,7 @@ class LinearKalman(MotionModel, abc.ABC):
         """
 
     # ---- MotionModel ---------------------------------------------------------------------------
-    def initiate(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def initiate(self, z: np.ndarray, scores: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Start tracks at (N, 4) xyxy boxes with zero velocity.
 
         Returns:
@@ -135,7 +139,7 @@ class LinearKalman(MotionModel, abc.ABC):
         mean = self.constrain(np.asarray(mean, np.float64))
         new_mean = mean @ self.F.T
         new_cov = self.F @ cov @ self.F.T
-        new_cov[:, self._state_diag, self._state_diag] += self.process_variance(mean)
+        self.add_process_noise(new_cov, mean)
         return new_mean, new_cov
 
     def project(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -287,6 +287,9 @@ class GroundKalman(LinearKalman):
     def process_noise(self, mean: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self._q, (mean.shape[0], 6, 6))
 
+    def add_process_noise(self, cov: np.ndarray, mean: np.ndarray) -> None:
+        cov += self._q  # UCMC's Q couples each position with its velocity: a full matrix
+
     def measurement_noise(self, mean: np.ndarray) -> np.ndarray:
         """(N, 4, 4): the CMD of the box each state predicts; a unit size block keeps `project` invertible."""
         out = np.zeros((mean.shape[0], 4, 4))

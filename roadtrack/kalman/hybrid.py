@@ -44,9 +44,9 @@ class HybridSortKalman(LinearKalman):
 
     def __init__(self) -> None:
         super().__init__()
-        self._r = np.diag([1.0, 1.0, 10.0, 10.0, 10.0])
+        self._r = np.array([1.0, 1.0, 10.0, 10.0, 10.0])
         self._p0 = 10.0 * np.diag([1.0, 1.0, 1.0, 1.0, 1.0, 1000.0, 1000.0, 1000.0, 1000.0])
-        self._q = np.diag([1.0, 1.0, 1.0, 1.0, 1.0, 0.01, 0.01, 1e-4, 1e-4])
+        self._q = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.01, 0.01, 1e-4, 1e-4])
         self._scores: np.ndarray | None = None
 
     def with_scores(self, scores: np.ndarray) -> "HybridSortKalman":
@@ -80,11 +80,11 @@ class HybridSortKalman(LinearKalman):
     def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self._p0, (measurement.shape[0], 9, 9)).copy()
 
-    def process_noise(self, mean: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self._q, (mean.shape[0], 9, 9))
+    def process_variance(self, mean: np.ndarray) -> np.ndarray:
+        return self._q
 
-    def measurement_noise(self, mean: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self._r, (mean.shape[0], 5, 5))
+    def measurement_variance(self, mean: np.ndarray) -> np.ndarray:
+        return self._r
 
     def constrain(self, mean: np.ndarray) -> np.ndarray:
         """Zero the area velocity where ``s + vs <= 0`` (as SORT); the confidence is not constrained."""

@@ -41,8 +41,8 @@ class XYHRKalman(LinearKalman):
     def __init__(self) -> None:
         super().__init__()
         self._p0 = 10.0 * np.diag([1.0, 1.0, 1.0, 1.0, 1000.0, 1000.0, 1000.0, 1000.0])
-        self._q = np.diag([1.0, 1.0, 1.0, 1.0, 0.01, 0.01, 0.01, 0.01])
-        self._r = np.diag([1.0, 1.0, 10.0, 0.01])
+        self._q = np.array([1.0, 1.0, 1.0, 1.0, 0.01, 0.01, 0.01, 0.01])
+        self._r = np.array([1.0, 1.0, 10.0, 0.01])
 
     def box_to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
         cx, cy, w, h = _centre_size(xyxy)
@@ -55,11 +55,11 @@ class XYHRKalman(LinearKalman):
     def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self._p0, (measurement.shape[0], 8, 8)).copy()
 
-    def process_noise(self, mean: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self._q, (mean.shape[0], 8, 8))
+    def process_variance(self, mean: np.ndarray) -> np.ndarray:
+        return self._q
 
-    def measurement_noise(self, mean: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self._r, (mean.shape[0], 4, 4))
+    def measurement_variance(self, mean: np.ndarray) -> np.ndarray:
+        return self._r
 
     def warp_matrix(self, linear: np.ndarray) -> np.ndarray:
         """Linearised warp (for callers that want one): centre and its velocity by ``linear``, height and its

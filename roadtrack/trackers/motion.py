@@ -24,9 +24,9 @@ class KalmanMotion:
         s = self.model.ndim_state
         return {"mean": Column((s,)), "cov": Column((s, s))}
 
-    def start(self, xyxy: np.ndarray) -> dict[str, np.ndarray]:
-        """Columns of new tracks started at (N, 4) boxes."""
-        mean, cov = self.model.initiate(xyxy)
+    def start(self, xyxy: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
+        """Columns of new tracks started at (N, 4) boxes with (N,) scores."""
+        mean, cov = self.model.initiate(xyxy, scores)
         return {"mean": mean, "cov": cov}
 
     def predict(self, t: TrackTable, warp: np.ndarray | None) -> None:

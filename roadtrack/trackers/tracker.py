@@ -157,7 +157,7 @@ class MultiObjectTracker(Tracker):
         return TrackView(
             xyxy=predicted, class_ids=t.class_ids, confirmed=t.state != TENTATIVE,
             time_since_update=t.time_since_update, mean=t.mean, cov=t.cov, motion=self.motion.model, scores=t.scores,
-            last_xyxy=t.last_xyxy, observed=t.hits > 0, hits=t.hits, extra=extra, **fields,
+            last_xyxy=t.last_xyxy, observed=t.hits > 0, hits=t.hits, age=t.age, extra=extra, **fields,
         )
 
     def _start(self, t: TrackTable, new: np.ndarray, dets: Detections, det_rows: np.ndarray) -> None:
@@ -165,7 +165,7 @@ class MultiObjectTracker(Tracker):
         ids = np.arange(self.next_id, self.next_id + new.size, dtype=np.int64)
         self.next_id += int(new.size)
         rows = t.append(new.size, ids=ids, class_ids=dets.class_ids[new], scores=dets.scores[new],
-                        det_index=det_rows[new], last_xyxy=boxes, **self.motion.start(boxes))
+                        det_index=det_rows[new], last_xyxy=boxes, **self.motion.start(boxes, dets.scores[new]))
         self.lifecycle.confirm_new(t, rows, self.frame_count)
         for part in self.parts:
             part.start(t, rows, dets, new)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from roadtrack.association import TrackView, buffered_iou
+from roadtrack.association import buffered_iou
+from roadtrack.core import TrackView
 from roadtrack.association.cbiou import CBIoUAssociator, cascade_match
 from roadtrack.core import Detections
 
