@@ -4,12 +4,13 @@
 from roadtrack.trackers.appearance import Appearance
 from roadtrack.trackers.history import ObservationHistory
 from roadtrack.trackers.lifecycle import Lifecycle
+from roadtrack.trackers.parts import DetectionStep, TrackPart
 from roadtrack.trackers.motion import FrozenSizeMotion, KalmanMotion, ObservationCentricMotion
 from roadtrack.trackers.presets import botsort, bytetrack, deepsort, ocsort, sort, strongsort
 from roadtrack.trackers.table import Column, TrackTable
 from roadtrack.trackers.tracker import MultiObjectTracker
 
 __all__ = [
-    "Appearance", "Column", "FrozenSizeMotion", "KalmanMotion", "Lifecycle", "ObservationCentricMotion", "MultiObjectTracker", "ObservationHistory", "TrackTable",
-    "botsort", "bytetrack", "deepsort", "ocsort", "sort", "strongsort",
+    "Appearance", "Column", "DetectionStep", "FrozenSizeMotion", "KalmanMotion", "Lifecycle", "MultiObjectTracker",
+    "ObservationCentricMotion", "ObservationHistory", "TrackPart", "TrackTable", "botsort", "bytetrack", "deepsort", "ocsort", "sort", "strongsort",
 ]
