@@ -84,10 +84,10 @@ class ByteAssociator(Associator):
 
     def match(self, tracks: TrackView, detections: Detections) -> Matches:
         scores = detections.scores
-        high = np.nonzero(scores > self.high_thresh)[0]
+        high = (scores > self.high_thresh).nonzero()[0]
         low = np.nonzero((scores > self.low_thresh) & (scores < self.high_thresh))[0]
-        confirmed = np.nonzero(tracks.confirmed)[0]
-        unconfirmed = np.nonzero(~tracks.confirmed)[0]
+        confirmed = tracks.confirmed.nonzero()[0]
+        unconfirmed = (~tracks.confirmed).nonzero()[0]
         usable = scores > self.low_thresh
         if usable.all():
             overlap = iou(tracks.xyxy, detections.xyxy)
@@ -100,12 +100,12 @@ class ByteAssociator(Associator):
                               self.match_thresh, self.method)
         free_tracks = tracks.confirmed & (tracks.time_since_update == 1)
         free_tracks[r1] = False
-        recent = np.nonzero(free_tracks)[0]
+        recent = free_tracks.nonzero()[0]
         r2, c2 = solve_subset(self._cost(tracks, detections, recent, low, False, overlap), recent, low,
                               self.low_match_thresh, self.method)
         free_dets = scores > self.high_thresh
         free_dets[c1] = False
-        high_left = np.nonzero(free_dets)[0]
+        high_left = free_dets.nonzero()[0]
         r3, c3 = solve_subset(self._cost(tracks, detections, unconfirmed, high_left, True, overlap), unconfirmed, high_left,
                               self.unconfirmed_match_thresh, self.method)
         rows, cols = np.concatenate([r1, r2, r3]), np.concatenate([c1, c2, c3])
@@ -113,7 +113,7 @@ class ByteAssociator(Associator):
             free_tracks = np.ones(len(tracks), bool)
             free_tracks[rows] = False
             free_dets[c3] = False
-            r4, c4 = self.recovery.match(tracks, detections, np.nonzero(free_tracks)[0], np.nonzero(free_dets)[0], rows,
+            r4, c4 = self.recovery.match(tracks, detections, free_tracks.nonzero()[0], free_dets.nonzero()[0], rows,
                                          overlap)  # overlap is exact for high-score detections
             rows, cols = np.concatenate([rows, r4]), np.concatenate([cols, c4])
         return matches_from_pairs(rows, cols, len(tracks), len(detections))

@@ -175,7 +175,7 @@ def same_class(track_classes: np.ndarray, det_classes: np.ndarray) -> np.ndarray
     if track_classes.size == 0 or det_classes.size == 0:
         return None
     first = det_classes.flat[0]
-    if np.all(track_classes == first) and np.all(det_classes == first):
+    if (track_classes == first).all() and (det_classes == first).all():
         return None
     return track_classes.reshape(-1, 1) == det_classes.reshape(1, -1)
 

@@ -30,7 +30,7 @@ def _complement(taken: np.ndarray, n: int) -> np.ndarray:
     """Sorted int64 indices in range(n) that are not in ``taken``."""
     free = np.ones(n, bool)
     free[taken] = False
-    return np.nonzero(free)[0].astype(np.int64, copy=False)
+    return free.nonzero()[0].astype(np.int64, copy=False)
 
 
 def one_to_one(candidates: np.ndarray) -> bool:
@@ -62,7 +62,7 @@ def split_blocks(allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tupl
         arrays per larger block. Rows and columns without an allowed pair are in no block.
     """
     n_rows, n_cols = allowed.shape
-    r, c = np.nonzero(allowed)
+    r, c = allowed.nonzero()
     single = (np.bincount(r, minlength=n_rows)[r] == 1) & (np.bincount(c, minlength=n_cols)[c] == 1)
     r_rest, c_rest = r[~single], c[~single]
     if r_rest.size == 0:
@@ -95,7 +95,7 @@ def _solve_dense(cost: np.ndarray, allowed: np.ndarray, max_cost: float, method:
     filled = np.where(allowed, cost, limit)
     if method == "lap":
         _, x, _ = lap.lapjv(filled, extend_cost=True, cost_limit=limit)
-        rows = np.nonzero(x >= 0)[0]
+        rows = (x >= 0).nonzero()[0]
         cols = x[rows]
     else:
         rows, cols = linear_sum_assignment(filled)
@@ -142,12 +142,11 @@ def assign(cost: np.ndarray, max_cost: float, method: str) -> tuple[np.ndarray, 
     """
     if cost.size == 0:
         return _EMPTY, _EMPTY
-    with np.errstate(invalid="ignore"):
-        allowed = np.isfinite(cost) & (cost <= max_cost)
+    allowed = np.isfinite(cost) & (cost <= max_cost)  # comparisons with NaN are False and do not warn
     if not allowed.any():
         return _EMPTY, _EMPTY
     if one_to_one(allowed):  # every allowed pair is in the optimum (the common, easy frame)
-        return np.nonzero(allowed)
+        return allowed.nonzero()
     if np.isfinite(max_cost) and cost.size > SPLIT_CELLS:
         # With a finite max_cost the objective is a sum over pairs of (cost - L), so blocks that share no
         # allowed pair are independent: solving them apart gives the same optimum, much faster when sparse.

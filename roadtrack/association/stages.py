@@ -41,7 +41,7 @@ def sort_assignment(
     if allowed is not None:
         candidates &= allowed
     if shortcut and one_to_one(candidates):
-        return np.nonzero(candidates)
+        return candidates.nonzero()
     if similarity.size == 0 or (allowed is not None and not allowed.any()):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     score = similarity if bonus is None else similarity + bonus

@@ -195,11 +195,14 @@ class LinearKalman(MotionModel, abc.ABC):
         return new_mean, m @ cov @ m.T
 
     def freeze_size(self, mean: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Zero the size velocity of ``rows`` (ByteTrack/BoT-SORT do so for lost tracks before predicting)."""
-        if not self.size_velocity or not np.any(rows):
+        """Zero the size velocity of ``rows`` ((T,) bool or int indices; ByteTrack and BoT-SORT do so for lost
+        tracks before predicting). Returns a new array, or ``mean`` itself when nothing changes."""
+        rows = np.asarray(rows)
+        index = rows.nonzero()[0] if rows.dtype == bool else rows
+        if not self.size_velocity or index.size == 0:
             return mean
         mean = mean.copy()
-        mean[np.ix_(np.nonzero(rows)[0] if np.asarray(rows).dtype == bool else rows, self.size_velocity)] = 0.0
+        mean[index[:, None], self.size_velocity] = 0.0
         return mean
 
     def to_xyxy(self, mean: np.ndarray) -> np.ndarray:

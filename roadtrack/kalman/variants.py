@@ -32,6 +32,15 @@ def _corners(cx: np.ndarray, cy: np.ndarray, w: np.ndarray, h: np.ndarray) -> np
     return out
 
 
+def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a / b``, non-finite where ``b`` is 0, without a warning (degenerate boxes: see the module docstring).
+    The common case of no zero skips `np.errstate`, which costs more than the division on small arrays."""
+    if b.all():
+        return a / b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return a / b
+
+
 def _block_warp(size: int, blocks: tuple[int, ...], linear: np.ndarray, scaled: dict[int, float]) -> np.ndarray:
     """(size, size) matrix applying ``linear`` to the component pairs starting at ``blocks`` and a factor to others."""
     m = np.eye(size)
@@ -73,15 +82,17 @@ class SortKalman(LinearKalman):
 
     def box_to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
         cx, cy, w, h = _centre_size(xyxy)
-        with np.errstate(divide="ignore", invalid="ignore"):  # degenerate boxes: see module docstring
-            return np.stack([cx, cy, w * h, w / h], axis=1)
+        return np.stack([cx, cy, w * h, _divide(w, h)], axis=1)
 
     def state_to_xyxy(self, mean: np.ndarray) -> np.ndarray:
         cx, cy, s, r = mean[:, :4].T
+        area = s * r
+        if (area > 0).all():
+            w = np.sqrt(area)
+            return _corners(cx, cy, w, s / w)
         with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.sqrt(s * r)
-            h = s / w
-        return _corners(cx, cy, w, h)
+            w = np.sqrt(area)
+            return _corners(cx, cy, w, s / w)
 
     def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self._p0, (measurement.shape[0], 7, 7)).copy()
@@ -144,8 +155,7 @@ class XYAHKalman(_SizeScaledKalman):
 
     def box_to_measurement(self, xyxy: np.ndarray) -> np.ndarray:
         cx, cy, w, h = _centre_size(xyxy)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.stack([cx, cy, w / h, h], axis=1)
+        return np.stack([cx, cy, _divide(w, h), h], axis=1)
 
     def state_to_xyxy(self, mean: np.ndarray) -> np.ndarray:
         cx, cy, a, h = mean[:, :4].T

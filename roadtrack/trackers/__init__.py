@@ -4,8 +4,8 @@
 from roadtrack.trackers.appearance import Appearance
 from roadtrack.trackers.history import ObservationHistory
 from roadtrack.trackers.lifecycle import Lifecycle
-from roadtrack.trackers.parts import DetectionStep, TrackPart
 from roadtrack.trackers.motion import FrozenSizeMotion, KalmanMotion, ObservationCentricMotion
+from roadtrack.trackers.parts import DetectionStep, TrackPart
 from roadtrack.trackers.presets import botsort, bytetrack, deepsort, ocsort, sort, strongsort
 from roadtrack.trackers.table import Column, TrackTable
 from roadtrack.trackers.tracker import MultiObjectTracker

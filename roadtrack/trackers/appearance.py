@@ -95,7 +95,7 @@ class Appearance(TrackPart):
         wanted = dets.scores > self.min_score
         if self.lazy:
             wanted &= ~self._unambiguous(t, dets, predicted)
-        rows = np.nonzero(wanted)[0]
+        rows = wanted.nonzero()[0]
         if rows.size == 0:
             return dets
         embedded = np.asarray(self.embedder.embed(frame, dets[rows]), np.float32)

@@ -50,7 +50,7 @@ class ObservationHistory(TrackPart):
             want = t.age - dt
             slot = want % k
             hit = ~found & (t.obs_age[np.arange(len(t)), slot] == want)
-            prev[hit] = t.obs_xyxy[np.nonzero(hit)[0], slot[hit]]
+            prev[hit] = t.obs_xyxy[hit.nonzero()[0], slot[hit]]
             found |= hit
         self._previous, self._has_previous = prev, t.hits > 0
 

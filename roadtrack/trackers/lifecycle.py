@@ -148,11 +148,11 @@ class Lifecycle:
         """ByteTrack's duplicate removal: of an updated track and a lost one overlapping with IoU above
         ``duplicate_iou``, the younger is dropped. Returns the (T,) rows to keep."""
         keep = np.ones(len(t), bool)
-        tracked = np.nonzero(t.time_since_update == 0)[0]
-        lost = np.nonzero(t.state == LOST)[0]
+        tracked = (t.time_since_update == 0).nonzero()[0]
+        lost = (t.state == LOST).nonzero()[0]
         if tracked.size == 0 or lost.size == 0:
             return keep
-        p, q = np.nonzero(iou(xyxy[tracked], xyxy[lost]) > self.duplicate_iou)
+        p, q = (iou(xyxy[tracked], xyxy[lost]) > self.duplicate_iou).nonzero()
         p, q = tracked[p], lost[q]
         older_tracked = t.age[p] > t.age[q]
         keep[q[older_tracked]] = False

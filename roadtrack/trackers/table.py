@@ -115,7 +115,7 @@ class TrackTable:
         n_classes = self.classes.shape[0]
         if n_classes:
             cols = np.searchsorted(self.classes, class_ids)
-            if np.all(self.classes[np.minimum(cols, n_classes - 1)] == class_ids):
+            if (self.classes[np.minimum(cols, n_classes - 1)] == class_ids).all():
                 return cols
         classes = np.union1d(self.classes, class_ids).astype(np.int64)
         votes = np.zeros((len(self), classes.shape[0]))
@@ -137,13 +137,13 @@ class TrackTable:
         rows = np.asarray(rows, np.int64)
         if rows.size == 0:
             return
-        if self.classes.shape[0] == 1 and np.all(class_ids == self.classes[0]):
+        if self.classes.shape[0] == 1 and (class_ids == self.classes[0]).all():
             # One class seen so far and voted again: the tally grows, the winner cannot change.
-            self.class_votes[rows, 0] += np.clip(scores, 0.0, None)
+            self.class_votes[rows, 0] += scores.clip(0.0, None)
             return
         cols = self._column(np.asarray(class_ids, np.int64))
-        self.class_votes[rows, cols] += np.clip(scores, 0.0, None)
+        self.class_votes[rows, cols] += scores.clip(0.0, None)
         tally = self.class_votes[rows]
         current = tally[np.arange(rows.size), np.searchsorted(self.classes, self.class_ids[rows])]
-        best = self.classes[np.argmax(tally, axis=1)]
+        best = self.classes[tally.argmax(axis=1)]
         self.class_ids[rows] = np.where(current >= tally.max(axis=1), self.class_ids[rows], best)
