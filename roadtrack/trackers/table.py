@@ -73,11 +73,14 @@ class TrackTable:
         """The current column arrays by name (references, not copies)."""
         return {name: getattr(self, name) for name in self.row_fields}
 
-    def restore(self, columns: Mapping[str, np.ndarray], classes: np.ndarray) -> None:
-        """Put back the arrays of an earlier `columns()` (valid when every change since replaced arrays)."""
-        for name, value in columns.items():
-            setattr(self, name, value)
-        self.classes = classes
+    def snapshot(self) -> dict:
+        """References to every column (and the class list), for `restore`: one dict copy, no array copied."""
+        return self.__dict__.copy()
+
+    def restore(self, snapshot: dict) -> None:
+        """Put back the arrays of an earlier `snapshot` (valid when every change since replaced arrays, as the
+        steps before association do, rather than writing into them)."""
+        self.__dict__.update(snapshot)
 
     def keep(self, rows: np.ndarray) -> None:
         """Keep only ``rows`` (a (T,) bool mask or int indices), in place, preserving order."""

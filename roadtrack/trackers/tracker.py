@@ -105,7 +105,7 @@ class MultiObjectTracker(Tracker):
         dets, det_rows = _trackable(detections)
         if self.appearance is not None:
             self.appearance.check(t, dets)
-        before = (t.columns(), t.classes, self.frame_count)
+        before, frame_count = t.snapshot(), self.frame_count
         try:  # up to the association every step replaces arrays, so a failure rolls back by reference
             self.frame_count += 1
             warp = self.cmc.estimate(frame, dets) if self.cmc is not None and frame is not None else None
@@ -124,8 +124,8 @@ class MultiObjectTracker(Tracker):
                 dets = self.appearance.embed(t, dets, frame, predicted)
             matches = self.associator.match(view, dets)
         except BaseException:
-            t.restore(before[0], before[1])
-            self.frame_count = before[2]
+            t.restore(before)
+            self.frame_count = frame_count
             raise
         rows, cols = matches.rows, matches.cols
         if rows.size:

@@ -43,10 +43,10 @@ def test_columns_are_the_core_ones_plus_the_parts():
 
 def test_restore_puts_back_replaced_columns():
     t = table_with(2)
-    before = t.columns(), t.classes
+    before = t.snapshot()
     t.age = t.age + 1
     t.keep(np.array([True, False]))
-    t.restore(*before)
+    t.restore(before)
     assert len(t) == 2 and t.age.tolist() == [0, 0]
 
 
