@@ -72,7 +72,7 @@ class ByteAssociator(Associator):
         (T, D) IoU of all tracks and detections."""
         if rows.size == 0 or cols.size == 0:
             return np.zeros((rows.size, cols.size))
-        iou_cost = 1.0 - overlap[np.ix_(rows, cols)]
+        iou_cost = 1.0 - overlap[rows[:, None], cols]
         cost = fuse_score(iou_cost, detections.scores[cols]) if fused and self.fuse_score else iou_cost
         if fused and self.appearance and tracks.features is not None and detections.features is not None:
             appearance = cosine_distance(tracks.features[rows], detections.features[cols])

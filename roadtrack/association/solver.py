@@ -28,7 +28,8 @@ def matches_from_pairs(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: 
 
 def _complement(taken: np.ndarray, n: int) -> np.ndarray:
     """Sorted int64 indices in range(n) that are not in ``taken``."""
-    free = np.ones(n, bool)
+    free = np.empty(n, bool)  # np.ones is a Python-level wrapper: a measurable share of a small frame
+    free.fill(True)
     free[taken] = False
     return free.nonzero()[0].astype(np.int64, copy=False)
 

@@ -169,13 +169,13 @@ class LinearKalman(MotionModel, abc.ABC):
         s = hp[:, :, :m].copy()
         s[:, self._meas_diag, self._meas_diag] += r  # (N, M, M) innovation covariance H P H^T + R
         # K = P H^T S^-1; S and P are symmetric, so K^T = S^-1 (H P).
-        gain = np.swapaxes(np.linalg.solve(s, hp), 1, 2)  # (N, S, M)
+        gain = np.linalg.solve(s, hp).swapaxes(1, 2)  # (N, S, M)
         new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
         # The Joseph form, not its algebraic expansion P - KHP - (KHP)^T + KSK^T: the expansion amplifies
         # rounding asymmetry (after camera-motion warps, covariances diverged within ~100 frames).
         i_kh = np.repeat(self._eye[None], mean.shape[0], axis=0)
         i_kh[:, :, :m] -= gain  # I - K H, with K H = [K 0]
-        new_cov = i_kh @ cov @ np.swapaxes(i_kh, 1, 2) + (gain * r[:, None, :]) @ np.swapaxes(gain, 1, 2)
+        new_cov = i_kh @ cov @ i_kh.swapaxes(1, 2) + (gain * r[:, None, :]) @ gain.swapaxes(1, 2)
         return new_mean, new_cov
 
     def warp(self, mean: np.ndarray, cov: np.ndarray, affine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
