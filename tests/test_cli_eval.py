@@ -143,8 +143,8 @@ class _FakeRoadEvaluation:
 def test_eval_road_calls_the_road_api_and_writes_its_outputs(capsys, tmp_path, monkeypatch):
     calls = []
 
-    def evaluate_road_files(annotations_path, predictions_path, subset="val", official=True):
-        calls.append((str(annotations_path), str(predictions_path), subset, official))
+    def evaluate_road_files(annotations_path, predictions_path, subset="val", official=True, trust_pickle=False):
+        calls.append((str(annotations_path), str(predictions_path), subset, official, trust_pickle))
         return _FakeRoadEvaluation()
 
     monkeypatch.setitem(sys.modules, "roadtrack.metrics.road",
@@ -154,7 +154,7 @@ def test_eval_road_calls_the_road_api_and_writes_its_outputs(capsys, tmp_path, m
     code, out, err = run(capsys, "eval", "road", "--annotations", tmp_path / "ann.json", "--pred",
                          tmp_path / "pred.pkl", "--subset", "test", "--unofficial", "--out", tmp_path / "res")
     assert code == 0, err
-    assert calls == [(str(tmp_path / "ann.json"), str(tmp_path / "pred.pkl"), "test", False)]
+    assert calls == [(str(tmp_path / "ann.json"), str(tmp_path / "pred.pkl"), "test", False, False)]
     assert "ROAD TABLE" in out
     assert json.loads((tmp_path / "res" / "results.json").read_text()) == {"frame_mAP": {"agent": 0.5}}
     assert (tmp_path / "res" / "summary.csv").is_file() and (tmp_path / "res" / "per_class_ap.png").is_file()

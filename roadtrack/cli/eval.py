@@ -56,6 +56,9 @@ def add_parser(sub: Any) -> None:
     road.add_argument("--unofficial", action="store_true",
                       help="fix the official evaluation's quirks (official=False), e.g. compare tubes with gaps "
                            "frame by frame")
+    road.add_argument("--trust-pickle", action="store_true",
+                      help="unpickle any object the prediction file names; unpickling can run code, so by default "
+                           "only dicts, lists, numbers, strings and numpy arrays (all a submission holds) are loaded")
     road.add_argument("--out", default=None,
                       help="folder to write results.json, summary.csv and per_class_ap.png into")
     road.add_argument("--quiet", action="store_true", help="do not print the tables")
@@ -106,7 +109,8 @@ def _run_road(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise RuntimeError(f"ROAD evaluation is unavailable in this installation ({exc})") from None
     out = _out_dir(args.out)
-    evaluation = evaluate_road_files(args.annotations, args.pred, subset=args.subset, official=not args.unofficial)
+    evaluation = evaluate_road_files(args.annotations, args.pred, subset=args.subset, official=not args.unofficial,
+                                     trust_pickle=args.trust_pickle)
     if not args.quiet:
         print(evaluation.table())
     if out is not None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from roadtrack.core.boxes import tlwh_to_xyxy
 from roadtrack.detectors.coco import COCO_CATEGORIES
+from roadtrack.io._text import row_line
 from roadtrack.io.kitti import KITTI_CLASSES, read_kitti_tracking
 from roadtrack.io.mot import read_mot
 from roadtrack.io.rows import TrackRows
@@ -33,13 +34,14 @@ def sniff_format(path: Path) -> str:
     """``"coco"`` for ``.json``; else ``"mot"`` when the first line is comma-separated, ``"kitti"`` otherwise."""
     if path.suffix.lower() == ".json":
         return "coco"
-    with open(path, encoding="utf-8") as f:
-        first = next((line for line in f if line.strip()), "")
-    return "mot" if "," in first else "kitti"
+    with open(path, "rb") as f:  # bytes: a binary file is then refused by the reader, naming the file
+        first = next((line for line in f if line.strip()), b"")
+    return "mot" if b"," in first else "kitti"
 
 
 def read_detections(
-    path: str | os.PathLike, fmt: str = "auto", frame_offset: int | None = None, class_id: int = 0
+    path: str | os.PathLike, fmt: str = "auto", frame_offset: int | None = None, class_id: int = 0,
+    num_frames: int | None = None,
 ) -> tuple[TrackRows, dict[int, str]]:
     """Read a detection file of any supported format.
 
@@ -49,13 +51,15 @@ def read_detections(
         frame_offset: added to the file's frame numbers (COCO: image ids) to get 1-based frames; default 0 for
             MOT and COCO, 1 for KITTI's 0-based frames.
         class_id: class id of every MOTChallenge row (that format has no class column).
+        num_frames: frames in the sequence (``seqLength``); rows after it are an error. None: no upper bound.
 
     Returns:
         Rows (``ids`` -1 for detections; KITTI result ids are kept) and class id -> name.
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: unknown format or a malformed file, naming the file and the first bad line or entry.
+        ValueError: unknown format or a malformed file, naming the file and the first bad line or entry;
+            a frame (after ``frame_offset``) below 1 or above ``num_frames``, naming the line or entry.
     """
     path = Path(path)
     if not path.is_file():
@@ -67,16 +71,32 @@ def read_detections(
     if fmt == "mot":
         rows, names = read_mot(path, class_id=class_id), {int(class_id): "person"}
     elif fmt == "kitti":
-        rows, names = _read_kitti(path)
+        rows = read_kitti_tracking(path)
     else:
         rows, names = read_coco_results(path)
     if offset:
         rows = TrackRows(rows.frames + offset, rows.ids, rows.xyxy, rows.scores, rows.class_ids, rows.extra)
+    # Every row is still there (in file order), so row k is the k-th non-blank line (COCO: entry k).
+    _check_frame_range(path, fmt, rows.frames, offset, num_frames)
+    if fmt == "kitti":
+        rows, names = _kitti_detections(rows)
     return rows, names
 
 
-def _read_kitti(path: Path) -> tuple[TrackRows, dict[int, str]]:
-    rows = read_kitti_tracking(path)
+def _check_frame_range(path: Path, fmt: str, frames: np.ndarray, offset: int, num_frames: int | None) -> None:
+    """A row outside frames 1..num_frames would never be served to the tracker: refuse it by name."""
+    bad = (frames < 1) | (frames > (np.inf if num_frames is None else num_frames))
+    if not bad.any():
+        return
+    row = int(np.flatnonzero(bad)[0])
+    frame = int(frames[row])
+    shown = f"frame {frame - offset} (+ offset {offset} = {frame})" if offset else f"frame {frame}"
+    allowed = f"1..{num_frames}" if num_frames is not None else "from 1"
+    where = f"{path}, detection {row}" if fmt == "coco" else f"{path}, line {row_line(path, row)}"
+    raise ValueError(f"{where}: {shown} is outside the sequence (frames {allowed})")
+
+
+def _kitti_detections(rows: TrackRows) -> tuple[TrackRows, dict[int, str]]:
     types = np.asarray(rows.extra["type"], dtype=str)
     keep = types != "DontCare"
     rows, types = rows[keep], types[keep]

@@ -91,7 +91,7 @@ def parse_table(path: Path, sep: str | None, columns: Sequence[int], text_column
         (N, C) float64 table (text columns hold NaN) and the text columns as (N,) str arrays by index.
         A file without rows gives (0, max(columns)).
     """
-    text = Path(path).read_text()
+    text = read_text(path)
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), None)
     if first is None:
@@ -156,7 +156,23 @@ def check_rows(path: Path, name: str, values: np.ndarray, bad: np.ndarray) -> No
     """
     if np.any(bad):
         row = int(np.flatnonzero(bad)[0])
-        lines = Path(path).read_text().splitlines()
-        # Line numbers are only needed here, on the error path, so they are found by a plain scan.
-        numbers = [number for number, line in enumerate(lines, start=1) if line.strip()]
-        raise ValueError(f"{path}, line {numbers[row]}: bad {name}: {np.asarray(values)[row].tolist()}")
+        raise ValueError(f"{path}, line {row_line(path, row)}: bad {name}: {np.asarray(values)[row].tolist()}")
+
+
+def row_line(path: Path, row: int) -> int:
+    """1-based line number of table row ``row`` (0-based, counting non-blank lines) of a text file.
+
+    Line numbers are only needed on error paths, so they are found by a plain scan of the file.
+    """
+    lines = read_text(path).splitlines()
+    return [number for number, line in enumerate(lines, start=1) if line.strip()][row]
+
+
+def read_text(path: Path) -> str:
+    """The file as UTF-8 text, or a ValueError naming it (a binary file is not a table)."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not a UTF-8 text file (byte {exc.start} is 0x{data[exc.start]:02x}); "
+                         "expected a text table") from None

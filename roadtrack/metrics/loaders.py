@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from roadtrack.io._text import row_line
 from roadtrack.io.kitti import read_kitti_tracking
 from roadtrack.io.mot import read_mot
 from roadtrack.io.rows import TrackRows
@@ -141,6 +142,5 @@ def _check_frames(path: Path, rows: TrackRows, first: int, last: int) -> None:
     bad = np.flatnonzero((rows.frames < first) | (rows.frames > last))
     if len(bad):
         row = int(bad[0])
-        lines = [n for n, text in enumerate(Path(path).read_text().splitlines(), start=1) if text.strip()]
-        raise ValueError(f"{path}, line {lines[row]}: frame {int(rows.frames[row])} is outside the sequence "
+        raise ValueError(f"{path}, line {row_line(path, row)}: frame {int(rows.frames[row])} is outside the sequence "
                          f"(frames {first}..{last})")

@@ -108,7 +108,7 @@ class RoadPredictions:
 
 
 def read_predictions(path: str | os.PathLike, labels: LabelSet, frame_size: tuple[float, float] | None = None,
-                     video_names: set[str] | None = None) -> RoadPredictions:
+                     video_names: set[str] | None = None, trust_pickle: bool = False) -> RoadPredictions:
     """Read a prediction pickle of either layout.
 
     Args:
@@ -116,11 +116,14 @@ def read_predictions(path: str | os.PathLike, labels: LabelSet, frame_size: tupl
         labels: used lists that class ids index.
         frame_size: tube boxes must lie in this (width, height) when given.
         video_names: known videos (helps split frame ids).
+        trust_pickle: load any object the pickle names (it can run code); default: only containers,
+            numbers, strings and numpy arrays (see `roadtrack.io.roadpp.load_pickle`).
 
     Raises:
-        ValueError: the file is malformed; the message names it and the offending tube or frame.
+        ValueError: the file is malformed or holds other objects; the message names it and the offending
+            tube, frame or object.
     """
-    data = load_pickle(path)
+    data = load_pickle(path, trust_pickle)
     try:
         kind = predictions_kind(data)
     except ValueError as exc:
