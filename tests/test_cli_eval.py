@@ -59,9 +59,9 @@ def test_eval_mot_prints_tables_and_writes_json_and_csv(capsys, mot_layout):
     assert len(hota["fields"]["HOTA"]) == len(saved["hota_alphas"]) == 19
     rows = list(csv.DictReader(open(mot_layout / "res" / "summary.csv")))
     assert [r["sequence"] for r in rows] == ["SEQ-A", "SEQ-B", "COMBINED"]
-    assert float(rows[2]["IDF1"]) == pytest.approx(expected.result("Identity").IDF1)
+    assert float(rows[2]["IDF1"]) == pytest.approx(100 * expected.result("Identity").IDF1)  # percent, as printed
     assert int(rows[2]["IDSW"]) == expected.result("CLEAR").IDSW > 0
-    # Percentages with 5 significant digits in the table, fractions in the files.
+    # Percentages with 5 significant digits in the table (full precision in summary.csv), fractions in results.json.
     assert f"{100 * expected.result('CLEAR').MOTA:1.5g}" in lines[lines.index(next(
         line for line in lines if line.startswith("CLEAR"))) + 3]
 

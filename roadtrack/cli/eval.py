@@ -2,7 +2,8 @@
 detections against ROAD annotations (frame-mAP, video-mAP).
 
 Both print tables and, with ``--out DIR``, write ``DIR/results.json`` and ``DIR/summary.csv`` (ROAD also
-``DIR/per_class_ap.png``).
+``DIR/per_class_ap.png``). ``summary.csv`` holds the printed values (ratios and mAP in percent); MOT's
+``results.json`` keeps ratios as fractions in [0, 1], ROAD's keeps AP in percent.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ def add_parser(sub: Any) -> None:
     mot.add_argument("--threshold", type=float, default=0.5,
                      help="minimum IoU of a CLEAR or identity match (default: 0.5)")
     mot.add_argument("--name", default=None, help="tracker name in the tables (default: the prediction folder's name)")
-    mot.add_argument("--out", default=None, help="folder to write results.json and summary.csv into")
+    mot.add_argument("--out", default=None,
+                     help="folder to write summary.csv (the printed tables' values: ratios in percent) and "
+                          "results.json (every field, ratios as fractions in [0, 1]) into")
     mot.add_argument("--quiet", action="store_true", help="do not print the tables")
 
     road = kinds.add_parser(

@@ -78,7 +78,8 @@ def join_lines(table: np.ndarray, sep: str) -> str:
     return "\n".join(map(sep.join, table.tolist())) + "\n"
 
 
-def parse_table(path: Path, sep: str | None, columns: Sequence[int], text_columns: Sequence[int] = ()) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+def parse_table(path: Path, sep: str | None, columns: Sequence[int], text_columns: Sequence[int] = (),
+                trailing: bool = False) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """Parse a delimited text file, or raise a ValueError naming the file and the first bad line.
 
     Args:
@@ -86,9 +87,12 @@ def parse_table(path: Path, sep: str | None, columns: Sequence[int], text_column
         sep: column separator; None for runs of whitespace.
         columns: accepted column counts (all lines must have the same).
         text_columns: indices of non-numeric columns.
+        trailing: also accept lines with more than ``max(columns)`` columns and ignore the surplus (as
+            TrackEval does, which reads columns by position).
 
     Returns:
-        (N, C) float64 table (text columns hold NaN) and the text columns as (N,) str arrays by index.
+        (N, C) float64 table (text columns hold NaN) and the text columns as (N,) str arrays by index;
+        C is the file's column count, at most ``max(columns)`` with ``trailing``.
         A file without rows gives (0, max(columns)).
     """
     text = read_text(path)
@@ -97,9 +101,10 @@ def parse_table(path: Path, sep: str | None, columns: Sequence[int], text_column
     if first is None:
         return np.zeros((0, max(columns))), {c: np.zeros(0, str) for c in text_columns}
     ncols = len(first.split(sep))
-    if ncols not in columns:
-        raise _locate_error(path, lines, sep, columns, text_columns)
-    numeric = [c for c in range(ncols) if c not in text_columns]
+    used = min(ncols, max(columns)) if trailing else ncols
+    if used not in columns:
+        raise _locate_error(path, lines, sep, columns, text_columns, trailing)
+    numeric = [c for c in range(used) if c not in text_columns]
     try:
         table, texts = _load(lines, sep, numeric, text_columns)
     except ValueError:
@@ -107,12 +112,12 @@ def parse_table(path: Path, sep: str | None, columns: Sequence[int], text_column
         try:
             table, texts = _load([line for line in lines if line.strip()], sep, numeric, text_columns)
         except ValueError:
-            raise _locate_error(path, lines, sep, columns, text_columns) from None
+            raise _locate_error(path, lines, sep, columns, text_columns, trailing) from None
     # usecols makes np.loadtxt ignore surplus columns, so count the fields of the whole file once.
     fields = len(text.split()) if sep is None else text.count(sep) + len(table)
     if fields != len(table) * ncols:
-        raise _locate_error(path, lines, sep, columns, text_columns)
-    full = np.full((len(table), ncols), np.nan)
+        raise _locate_error(path, lines, sep, columns, text_columns, trailing)
+    full = np.full((len(table), used), np.nan)
     full[:, numeric] = table
     return full, texts
 
@@ -123,21 +128,23 @@ def _load(lines: list[str], sep: str | None, numeric: list[int], text_columns: S
     return table, texts
 
 
-def _locate_error(path: Path, lines: list[str], sep: str | None, columns: Sequence[int], text_columns: Sequence[int]) -> ValueError:
+def _locate_error(path: Path, lines: list[str], sep: str | None, columns: Sequence[int], text_columns: Sequence[int],
+                  trailing: bool = False) -> ValueError:
     """Find the first bad line (error path only, so a plain loop is fine)."""
-    allowed = ", ".join(str(c) for c in sorted(columns))
+    allowed = ", ".join(str(c) for c in sorted(columns)) + (" or more" if trailing else "")
     expected = None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         fields = line.split(sep)
         where = f"{path}, line {number}"
-        if len(fields) not in columns:
+        used = min(len(fields), max(columns)) if trailing else len(fields)
+        if used not in columns:
             return ValueError(f"{where}: expected {allowed} columns, got {len(fields)}: {line!r}")
         if expected is not None and len(fields) != expected:
             return ValueError(f"{where}: {len(fields)} columns where earlier lines have {expected}: {line!r}")
         expected = len(fields)
-        for index, field in enumerate(fields):
+        for index, field in enumerate(fields[:used]):
             if index in text_columns:
                 continue
             try:
