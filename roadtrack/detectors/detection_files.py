@@ -21,7 +21,7 @@ import numpy as np
 
 from roadtrack.core.boxes import tlwh_to_xyxy
 from roadtrack.detectors.coco import COCO_CATEGORIES
-from roadtrack.io._text import row_line
+from roadtrack.io._text import not_integer, row_line
 from roadtrack.io.kitti import KITTI_CLASSES, read_kitti_tracking
 from roadtrack.io.mot import read_mot
 from roadtrack.io.rows import TrackRows
@@ -123,13 +123,13 @@ def read_coco_results(path: str | os.PathLike) -> tuple[TrackRows, dict[int, str
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not a JSON file: {exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(f"{path}: not a JSON file: {type(exc).__name__}: {exc}") from None
     categories = None
     if isinstance(data, dict):
         if "annotations" not in data:
             raise ValueError(f"{path}: expected a list of detections or a COCO dict with 'annotations'")
-        categories = {int(c["id"]): str(c["name"]) for c in data.get("categories") or []} or None
+        categories = _categories(path, data.get("categories")) or None
         data = data["annotations"]
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a list of detections, got {type(data).__name__}")
@@ -138,11 +138,10 @@ def read_coco_results(path: str | os.PathLike) -> tuple[TrackRows, dict[int, str
         try:
             x, y, w, h = (float(v) for v in det["bbox"])
             table[k] = det["image_id"], det["category_id"], x, y, w, h, det.get("score", 1.0)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise ValueError(f"{path}, detection {k}: expected image_id, category_id, bbox [x, y, w, h] and score, "
                              f"got {json.dumps(det)[:200]} ({type(exc).__name__}: {exc})") from None
-    ints = table[:, :2]
-    bad = ~np.all(np.isfinite(table), axis=1) | np.any(ints != np.round(ints), axis=1) | np.any(table[:, 4:6] < 0, axis=1)
+    bad = ~np.all(np.isfinite(table), axis=1) | np.any(not_integer(table[:, :2]), axis=1) | np.any(table[:, 4:6] < 0, axis=1)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise ValueError(f"{path}, detection {k}: bad values {json.dumps(data[k])[:200]} "
@@ -154,3 +153,19 @@ def read_coco_results(path: str | os.PathLike) -> tuple[TrackRows, dict[int, str
     rows = TrackRows(table[:, 0].astype(np.int64), np.full(len(table), -1), tlwh_to_xyxy(table[:, 2:6]),
                      table[:, 6], class_ids)
     return rows, categories
+
+
+def _categories(path: Path, categories: object) -> dict[int, str]:
+    """A COCO ``categories`` list (``[{"id": int, "name": str}, ...]``) as id -> name."""
+    if categories is None:
+        return {}
+    if not isinstance(categories, list):
+        raise ValueError(f"{path}: 'categories' must be a list of {{id, name}}, got {type(categories).__name__}")
+    out = {}
+    for k, c in enumerate(categories):
+        ok = isinstance(c, dict) and isinstance(c.get("id"), int) and not isinstance(c["id"], bool) \
+            and isinstance(c.get("name"), str)
+        if not ok:
+            raise ValueError(f"{path}, category {k}: expected {{\"id\": int, \"name\": str}}, got {json.dumps(c)[:200]}")
+        out[c["id"]] = c["name"]
+    return out

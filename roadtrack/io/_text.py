@@ -38,6 +38,14 @@ def format_floats(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def not_integer(values: np.ndarray) -> np.ndarray:
+    """True where a float column read from text is not an integer that int64 holds exactly (``1.5``, inf,
+    NaN, ``1e30``: the last would become -2**63 and merge with every other huge id)."""
+    values = np.asarray(values, np.float64)
+    with np.errstate(invalid="ignore"):
+        return ~np.isfinite(values) | (values != np.round(values)) | (np.abs(values) > _EXACT_INT)
+
+
 def format_ints(values: np.ndarray) -> np.ndarray:
     """Integers, any shape -> object array of str of the same shape."""
     return np.asarray(values, dtype=np.int64).astype(str).astype(object)

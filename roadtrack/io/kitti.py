@@ -17,7 +17,7 @@ from typing import Mapping
 import numpy as np
 
 from roadtrack.core.tracks import Tracks
-from roadtrack.io._text import check_rows, format_floats, format_ints, join_lines, parse_table
+from roadtrack.io._text import check_rows, format_floats, format_ints, join_lines, not_integer, parse_table
 from roadtrack.io.atomic import AtomicTextWriter, atomic_write
 from roadtrack.io.rows import TrackRows
 
@@ -81,7 +81,7 @@ def read_kitti_tracking(path: str | os.PathLike) -> TrackRows:
     numbers, texts = parse_table(path, None, (_LABEL_COLUMNS, _RESULT_COLUMNS), text_columns=(_TYPE,), trailing=True)
     frames, ids = numbers[:, 0], numbers[:, 1]
     for name, column in (("frame", frames), ("track_id", ids)):
-        check_rows(path, name, column, ~np.isfinite(column) | (column != np.round(column)))
+        check_rows(path, name, column, not_integer(column))
     xyxy = numbers[:, _BOX]
     check_rows(path, "box (x1, y1, x2, y2)", xyxy,
                ~np.all(np.isfinite(xyxy), axis=1) | (xyxy[:, 2] < xyxy[:, 0]) | (xyxy[:, 3] < xyxy[:, 1]))

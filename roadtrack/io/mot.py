@@ -18,7 +18,7 @@ import numpy as np
 
 from roadtrack.core.boxes import tlwh_to_xyxy
 from roadtrack.core.tracks import Tracks
-from roadtrack.io._text import check_rows, exact_extent, format_floats, format_ints, join_lines, parse_table
+from roadtrack.io._text import check_rows, exact_extent, format_floats, format_ints, join_lines, not_integer, parse_table
 from roadtrack.io.atomic import AtomicTextWriter, atomic_write
 from roadtrack.io.rows import TrackRows
 
@@ -59,7 +59,7 @@ def read_mot(path: str | os.PathLike, *, min_score: float | None = None, class_i
     table, _ = parse_table(path, ",", tuple(EXTRA_COLUMNS))
     frames, ids, tlwh = table[:, 0], table[:, 1], table[:, 2:6]
     for name, column in (("frame", frames), ("id", ids)):
-        check_rows(path, name, column, ~np.isfinite(column) | (column != np.round(column)))
+        check_rows(path, name, column, not_integer(column))
     check_rows(path, "box (x, y, w, h)", tlwh, ~np.all(np.isfinite(tlwh), axis=1) | np.any(tlwh[:, 2:] < 0, axis=1))
     scores = table[:, 6] if table.shape[1] > 6 else np.ones(len(table))
     check_rows(path, "conf", scores, ~np.isfinite(scores))

@@ -45,6 +45,7 @@ SUBMISSION_SIZE = (840, 600)
 """(width, height) in pixels of the ROAD++ submission and evaluation space."""
 
 _KEYS = ("label_id", "scores", "boxes", "score", "frames")
+_MAX_FRAME = 2**31 - 1
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -112,6 +113,8 @@ def _check_tube(tube: Any, label_type: str, labels: LabelSet, size: tuple[float,
                          f"{frames.dtype} array of shape {frames.shape}")
     if frames[0] < 1:
         raise ValueError(f"{where}: frames are 1-based, got first frame {int(frames[0])}")
+    if int(frames.max()) > _MAX_FRAME:  # a uint64 frame above 2**63 would wrap to a negative int64
+        raise ValueError(f"{where}: frame {int(frames.max())} is beyond any video (at most {_MAX_FRAME})")
     steps = np.diff(frames)
     bad = np.flatnonzero(steps != 1) if contiguous else np.flatnonzero(steps <= 0)
     if bad.size:
