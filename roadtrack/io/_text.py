@@ -6,6 +6,7 @@ read -> write -> read is exact and files keep the look of the originals (``44.41
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -131,8 +132,10 @@ def parse_table(path: Path, sep: str | None, columns: Sequence[int], text_column
 
 
 def _load(lines: list[str], sep: str | None, numeric: list[int], text_columns: Sequence[int]) -> tuple[np.ndarray, dict]:
-    table = np.loadtxt(lines, delimiter=sep, usecols=numeric, ndmin=2, comments=None)
-    texts = {c: np.loadtxt(lines, delimiter=sep, usecols=c, dtype=str, ndmin=1, comments=None) for c in text_columns}
+    with warnings.catch_warnings():  # numpy notes each blank line ("contained no data"); blank lines are allowed
+        warnings.filterwarnings("ignore", message="Input line", category=UserWarning)
+        table = np.loadtxt(lines, delimiter=sep, usecols=numeric, ndmin=2, comments=None)
+        texts = {c: np.loadtxt(lines, delimiter=sep, usecols=c, dtype=str, ndmin=1, comments=None) for c in text_columns}
     return table, texts
 
 

@@ -154,3 +154,22 @@ def test_binary_file_is_named(tmp_path, reader):
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
     with pytest.raises(ValueError, match=r"tracks.txt: not a UTF-8 text file \(byte 0 is 0x89\)"):
         reader(path)
+
+
+def test_non_ascii_digits_in_a_frame_id_are_named(tmp_path):
+    # str.isdigit accepts '²', which int() refuses: this surfaced as a bare "invalid literal for int()".
+    from roadtrack.datasets.labels import label_set
+    from roadtrack.metrics.road.predictions import read_predictions
+
+    path = tmp_path / "frames.pkl"
+    path.write_bytes(pickle.dumps({"agent_ness": {"val_000²1": [np.array([[1, 2, 3, 4, 0.5]])]}}))
+    with pytest.raises(ValueError, match=r"frames\.pkl: agent_ness/val_000²1: frame ids must be video name \+ 5-digit"):
+        read_predictions(path, label_set("road_waymo"))
+
+
+def test_ids_beyond_int64_precision_are_refused(tmp_path):
+    # 1e30 used to pass the integer check and become -2**63, merging with every other huge id.
+    path = tmp_path / "t.txt"
+    path.write_text("1," + "9" * 30 + ",1,1,1,1,1,-1,-1,-1\n")
+    with pytest.raises(ValueError, match=r"t\.txt, line 1: bad id: 1e\+30"):
+        read_mot(path)
