@@ -40,11 +40,14 @@ def truncated_video(tmp_path, shared):
 
 
 def corrupt_jpeg(tmp_path, shared):
+    # A real frame cut in half: cv2.imread returns it with the lower half grey and only a libjpeg warning.
+    image = cv2.imread(str(shared("data", "kitti_raw_sfnd", "2011_09_26_sfnd", "img1", "000001.png")))
+    data = cv2.imencode(".jpg", image)[1].tobytes()
     folder = tmp_path / "imgs"
     folder.mkdir()
     for k in (1, 3):
-        (folder / f"{k}.jpg").write_bytes(_jpeg(64))
-    (folder / "2.jpg").write_bytes(_jpeg(64)[:-150])
+        (folder / f"{k}.jpg").write_bytes(data)
+    (folder / "2.jpg").write_bytes(data[: len(data) // 2])
     return ("track", folder, *_dets(tmp_path)), ["2.jpg", "truncated image"]
 
 

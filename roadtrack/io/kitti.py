@@ -168,7 +168,7 @@ class KittiWriter(AtomicTextWriter):
     """
 
     def __init__(self, path: str | os.PathLike, class_names: Mapping[int, str] | None = None, frame_offset: int = -1,
-                 decimals: int | None = 2) -> None:
+                 decimals: int | None = 3) -> None:
         super().__init__(path)
         self.decimals = decimals
         self.type_names = kitti_type_names(class_names or {})

@@ -140,7 +140,7 @@ class MotWriter(AtomicTextWriter):
         ...         out.write(frame, tracks)
     """
 
-    def __init__(self, path: str | os.PathLike, decimals: int | None = 2) -> None:
+    def __init__(self, path: str | os.PathLike, decimals: int | None = 3) -> None:
         super().__init__(path)
         self.decimals = decimals
         self._last_frame: int | None = None

@@ -98,9 +98,9 @@ def test_kitti_writer_lines_by_hand(tmp_path):
 def test_kitti_writer_rounds_corners_and_score(tmp_path):
     path = tmp_path / "kitti.txt"
     with KittiWriter(path, {0: "car"}) as out:
-        out.write(1, Tracks(ids=[3], xyxy=[[639.4499999999999, 1.005, 700.123, 50]], scores=[0.456], class_ids=[0]))
-    # 1.005 is stored as 1.00499999999999989..., so it rounds down to 1 (round half to even does not apply).
-    assert path.read_text() == "0 3 Car -1 -1 -10 639.45 1 700.12 50 -1000 -1000 -1000 -1000 -1000 -1000 -10 0.46\n"
+        out.write(1, Tracks(ids=[3], xyxy=[[639.4499999999999, 1.0005, 700.1234, 50]], scores=[0.4567], class_ids=[0]))
+    # 1.0005 is stored as 1.000499999999999945..., so it rounds down to 1 (ties do not arise).
+    assert path.read_text() == "0 3 Car -1 -1 -10 639.45 1 700.123 50 -1000 -1000 -1000 -1000 -1000 -1000 -10 0.457\n"
 
 
 def test_kitti_result_columns_after_the_score_are_ignored_as_trackeval_does(tmp_path):

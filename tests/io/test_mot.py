@@ -151,13 +151,16 @@ def test_mot_writer_keeps_partial_on_error(tmp_path):
     assert (tmp_path / "t.txt.partial").read_text() == "1,1,0,0,1,1,0.5,-1,-1,-1\n"
 
 
-def test_mot_writer_rounds_to_two_decimals_by_default(tmp_path):
+def test_mot_writer_rounds_to_three_decimals_by_default(tmp_path):
     # A Kalman box lands on 639.4499999999999 (float noise); the file shows 639.45, as MOTChallenge files do.
-    # w = round(700.004 - 639.4499999999999, 2) = round(60.554.., 2) = 60.55; h = round(3.333 - 0.1, 2) = 3.23.
+    # w = round(700.0044 - 639.4499999999999, 3) = round(60.5544.., 3) = 60.554; h = round(3.3333 - 0.1, 3) = 3.233.
     path = tmp_path / "t.txt"
     with MotWriter(path) as out:
-        out.write(1, _tracks([1], [[639.4499999999999, 0.1, 700.004, 3.333]], [0.876543]))
-    assert path.read_text() == "1,1,639.45,0.1,60.55,3.23,0.88,-1,-1,-1\n"
+        out.write(1, _tracks([1], [[639.4499999999999, 0.1, 700.0044, 3.3333]], [0.876543]))
+    assert path.read_text() == "1,1,639.45,0.1,60.554,3.233,0.877,-1,-1,-1\n"
+    with MotWriter(path, decimals=1) as out:
+        out.write(1, _tracks([1], [[639.4499999999999, 0.1, 700.0044, 3.3333]], [0.876543]))
+    assert path.read_text() == "1,1,639.4,0.1,60.6,3.2,0.9,-1,-1,-1\n"  # 639.4499.. rounds down at one decimal
 
 
 def test_tiny_and_huge_numbers_are_written_positionally(tmp_path):
