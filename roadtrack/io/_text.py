@@ -187,10 +187,11 @@ def row_line(path: Path, row: int) -> int:
 
 
 def read_text(path: Path) -> str:
-    """The file as UTF-8 text, or a ValueError naming it (a binary file is not a table)."""
+    """The file as UTF-8 text (a leading byte-order mark dropped), or a ValueError naming it (a binary file
+    is not a table)."""
     data = Path(path).read_bytes()
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not a UTF-8 text file (byte {exc.start} is 0x{data[exc.start]:02x}); "
                          "expected a text table") from None

@@ -35,14 +35,10 @@ ODD_FIELDS = st.sampled_from(["", " ", "nan", "inf", "-inf", "1e400", "-0", "1.5
 
 def _rows(template: list[str], sep: str) -> st.SearchStrategy[str]:
     """Lines from ``template`` with random fields replaced, dropped or added."""
-
-    def mutate(draw_fields: list) -> str:
-        return sep.join(draw_fields)
-
     field = st.one_of(st.sampled_from(template), ODD_FIELDS, st.text(max_size=4))
     line = st.one_of(
         st.just(sep.join(template)),
-        st.lists(field, min_size=len(template) - 2, max_size=len(template) + 2).map(mutate),
+        st.lists(field, min_size=len(template) - 2, max_size=len(template) + 2).map(sep.join),
     )
     return st.lists(line, min_size=0, max_size=6).map(lambda lines: "\n".join(lines))
 
@@ -98,13 +94,13 @@ def test_coco_reader(data):
     _check(read_detections, json.dumps(data), ".json")
 
 
-def _array(draw_shape) -> st.SearchStrategy:
+def _arrays() -> st.SearchStrategy:
     return st.sampled_from([np.zeros(0), np.arange(3), np.ones((2, 4)), np.array([1.5, np.nan]),
                             np.array(["a"]), np.array([[1, 2, 3, 4]], np.int32), np.ones(2, bool), np.float64(2.5),
                             np.int64(1), np.array(3)])
 
 
-_LEAF = st.one_of(st.none(), st.integers(-2, 700), st.floats(), st.text(max_size=3), _array(None))
+_LEAF = st.one_of(st.none(), st.integers(-2, 700), st.floats(), st.text(max_size=3), _arrays())
 _TUBE = st.fixed_dictionaries({}, optional={k: _LEAF for k in ("label_id", "scores", "boxes", "score", "frames")})
 _SUBMISSION = st.one_of(
     st.dictionaries(st.sampled_from(["agent", "action", "loc", "other"]),
@@ -130,7 +126,7 @@ def test_roadpp_reader(submission, protocol, data):
 
 _FRAME_ID = st.one_of(st.sampled_from(["val_0000000001", "val_00000", "val_0000012345", "x", "val_000²1"]),
                       st.text(max_size=8), st.integers())
-_PER_CLASS = st.one_of(_LEAF, st.lists(st.one_of(_array(None), st.sampled_from([np.array([[1, 2, 3, 4, 0.5]]),
+_PER_CLASS = st.one_of(_LEAF, st.lists(st.one_of(_arrays(), st.sampled_from([np.array([[1, 2, 3, 4, 0.5]]),
                                                                                 np.array([[5, 5, 1, 1, 0.5]])])),
                                        max_size=3))
 _FRAME_LAYOUT = st.dictionaries(st.sampled_from(["agent_ness", "agent", "av_actions", "other"]),
