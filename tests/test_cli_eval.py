@@ -59,9 +59,9 @@ def test_eval_mot_prints_tables_and_writes_json_and_csv(capsys, mot_layout):
     assert len(hota["fields"]["HOTA"]) == len(saved["hota_alphas"]) == 19
     rows = list(csv.DictReader(open(mot_layout / "res" / "summary.csv")))
     assert [r["sequence"] for r in rows] == ["SEQ-A", "SEQ-B", "COMBINED"]
-    assert float(rows[2]["IDF1"]) == pytest.approx(expected.result("Identity").IDF1)
+    assert float(rows[2]["IDF1"]) == pytest.approx(100 * expected.result("Identity").IDF1)  # percent, as printed
     assert int(rows[2]["IDSW"]) == expected.result("CLEAR").IDSW > 0
-    # Percentages with 5 significant digits in the table, fractions in the files.
+    # Percentages with 5 significant digits in the table (full precision in summary.csv), fractions in results.json.
     assert f"{100 * expected.result('CLEAR').MOTA:1.5g}" in lines[lines.index(next(
         line for line in lines if line.startswith("CLEAR"))) + 3]
 
@@ -143,8 +143,8 @@ class _FakeRoadEvaluation:
 def test_eval_road_calls_the_road_api_and_writes_its_outputs(capsys, tmp_path, monkeypatch):
     calls = []
 
-    def evaluate_road_files(annotations_path, predictions_path, subset="val", official=True):
-        calls.append((str(annotations_path), str(predictions_path), subset, official))
+    def evaluate_road_files(annotations_path, predictions_path, subset="val", official=True, trust_pickle=False):
+        calls.append((str(annotations_path), str(predictions_path), subset, official, trust_pickle))
         return _FakeRoadEvaluation()
 
     monkeypatch.setitem(sys.modules, "roadtrack.metrics.road",
@@ -154,7 +154,7 @@ def test_eval_road_calls_the_road_api_and_writes_its_outputs(capsys, tmp_path, m
     code, out, err = run(capsys, "eval", "road", "--annotations", tmp_path / "ann.json", "--pred",
                          tmp_path / "pred.pkl", "--subset", "test", "--unofficial", "--out", tmp_path / "res")
     assert code == 0, err
-    assert calls == [(str(tmp_path / "ann.json"), str(tmp_path / "pred.pkl"), "test", False)]
+    assert calls == [(str(tmp_path / "ann.json"), str(tmp_path / "pred.pkl"), "test", False, False)]
     assert "ROAD TABLE" in out
     assert json.loads((tmp_path / "res" / "results.json").read_text()) == {"frame_mAP": {"agent": 0.5}}
     assert (tmp_path / "res" / "summary.csv").is_file() and (tmp_path / "res" / "per_class_ap.png").is_file()

@@ -2,7 +2,8 @@
 detections against ROAD annotations (frame-mAP, video-mAP).
 
 Both print tables and, with ``--out DIR``, write ``DIR/results.json`` and ``DIR/summary.csv`` (ROAD also
-``DIR/per_class_ap.png``).
+``DIR/per_class_ap.png``). ``summary.csv`` holds the printed values (ratios and mAP in percent); MOT's
+``results.json`` keeps ratios as fractions in [0, 1], ROAD's keeps AP in percent.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ def add_parser(sub: Any) -> None:
     mot.add_argument("--threshold", type=float, default=0.5,
                      help="minimum IoU of a CLEAR or identity match (default: 0.5)")
     mot.add_argument("--name", default=None, help="tracker name in the tables (default: the prediction folder's name)")
-    mot.add_argument("--out", default=None, help="folder to write results.json and summary.csv into")
+    mot.add_argument("--out", default=None,
+                     help="folder to write summary.csv (the printed tables' values: ratios in percent) and "
+                          "results.json (every field, ratios as fractions in [0, 1]) into")
     mot.add_argument("--quiet", action="store_true", help="do not print the tables")
 
     road = kinds.add_parser(
@@ -56,6 +59,9 @@ def add_parser(sub: Any) -> None:
     road.add_argument("--unofficial", action="store_true",
                       help="fix the official evaluation's quirks (official=False), e.g. compare tubes with gaps "
                            "frame by frame")
+    road.add_argument("--trust-pickle", action="store_true",
+                      help="unpickle any object the prediction file names; unpickling can run code, so by default "
+                           "only dicts, lists, numbers, strings and numpy arrays (all a submission holds) are loaded")
     road.add_argument("--out", default=None,
                       help="folder to write results.json, summary.csv and per_class_ap.png into")
     road.add_argument("--quiet", action="store_true", help="do not print the tables")
@@ -106,7 +112,8 @@ def _run_road(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise RuntimeError(f"ROAD evaluation is unavailable in this installation ({exc})") from None
     out = _out_dir(args.out)
-    evaluation = evaluate_road_files(args.annotations, args.pred, subset=args.subset, official=not args.unofficial)
+    evaluation = evaluate_road_files(args.annotations, args.pred, subset=args.subset, official=not args.unofficial,
+                                     trust_pickle=args.trust_pickle)
     if not args.quiet:
         print(evaluation.table())
     if out is not None:

@@ -14,6 +14,7 @@ from roadtrack.core.registry import register
 from roadtrack.detectors.detection_files import read_detections
 from roadtrack.detectors.labels import ClassMapSpec, ClassSelection
 from roadtrack.io.rows import TrackRows
+from roadtrack.io.sources import read_seqinfo
 
 
 @register("detector", "precomputed")
@@ -30,13 +31,17 @@ class PrecomputedDetector(Detector):
             numbers; default 0 for MOT and COCO, 1 for KITTI (0-based frames).
         classes: None for all, or output class ids/names to keep (mapped names when ``class_map`` is set).
         class_map: map the file's classes to other labels, e.g. ``"road"`` (see `roadtrack.detectors.labels`).
+        num_frames: frames in the sequence; a row after it (or before frame 1) is an error, since no frame
+            would ever ask for it. Default: ``seqLength`` of the ``seqinfo.ini`` of the MOTChallenge sequence
+            holding the file (``SEQ/det/det.txt``), else no upper bound.
 
     Attributes:
         class_names: output class id -> name (MOT: ``{class_id: "person"}``; KITTI: its types; COCO: categories).
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: a malformed file (naming the line or entry), unknown format, class or class map.
+        ValueError: a malformed file or a frame outside 1..num_frames (naming the line or entry), unknown
+            format, class or class map.
 
     Example:
         >>> det = PrecomputedDetector("MOT15/train/PETS09-S2L1/det/det.txt")     # doctest: +SKIP
@@ -53,9 +58,12 @@ class PrecomputedDetector(Detector):
         frame_offset: int | None = None,
         classes: Sequence[int | str] | None = None,
         class_map: ClassMapSpec | None = None,
+        num_frames: int | None = None,
     ) -> None:
         self.path = Path(path)
-        rows, names = read_detections(self.path, format, frame_offset, class_id)
+        if num_frames is None:
+            num_frames = _sequence_length(self.path)
+        rows, names = read_detections(self.path, format, frame_offset, class_id, num_frames)
         self._selection = ClassSelection.build(names, classes, class_map)
         self.class_names = self._selection.names
         if min_score is not None:
@@ -96,3 +104,10 @@ class PrecomputedDetector(Detector):
         """Number frames from 1 again."""
         self._next_frame = 1
 
+
+def _sequence_length(path: Path) -> int | None:
+    """``seqLength`` of ``SEQ/seqinfo.ini`` for a file ``SEQ/det/<file>``, else None."""
+    seqinfo = path.parent.parent / "seqinfo.ini"
+    if path.parent.name != "det" or not seqinfo.is_file():
+        return None
+    return read_seqinfo(seqinfo).seq_length

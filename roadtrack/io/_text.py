@@ -6,6 +6,7 @@ read -> write -> read is exact and files keep the look of the originals (``44.41
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -36,6 +37,14 @@ def format_floats(values: np.ndarray) -> np.ndarray:
     for index in zip(*np.nonzero(scientific)):  # rare: tiny scores or huge world coordinates
         out[index] = np.format_float_positional(v[index], unique=True, trim="-")
     return out
+
+
+def not_integer(values: np.ndarray) -> np.ndarray:
+    """True where a float column read from text is not an integer that int64 holds exactly (``1.5``, inf,
+    NaN, ``1e30``: the last would become -2**63 and merge with every other huge id)."""
+    values = np.asarray(values, np.float64)
+    with np.errstate(invalid="ignore"):
+        return ~np.isfinite(values) | (values != np.round(values)) | (np.abs(values) > _EXACT_INT)
 
 
 def format_ints(values: np.ndarray) -> np.ndarray:
@@ -78,7 +87,8 @@ def join_lines(table: np.ndarray, sep: str) -> str:
     return "\n".join(map(sep.join, table.tolist())) + "\n"
 
 
-def parse_table(path: Path, sep: str | None, columns: Sequence[int], text_columns: Sequence[int] = ()) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+def parse_table(path: Path, sep: str | None, columns: Sequence[int], text_columns: Sequence[int] = (),
+                trailing: bool = False) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """Parse a delimited text file, or raise a ValueError naming the file and the first bad line.
 
     Args:
@@ -86,20 +96,24 @@ def parse_table(path: Path, sep: str | None, columns: Sequence[int], text_column
         sep: column separator; None for runs of whitespace.
         columns: accepted column counts (all lines must have the same).
         text_columns: indices of non-numeric columns.
+        trailing: also accept lines with more than ``max(columns)`` columns and ignore the surplus (as
+            TrackEval does, which reads columns by position).
 
     Returns:
-        (N, C) float64 table (text columns hold NaN) and the text columns as (N,) str arrays by index.
+        (N, C) float64 table (text columns hold NaN) and the text columns as (N,) str arrays by index;
+        C is the file's column count, at most ``max(columns)`` with ``trailing``.
         A file without rows gives (0, max(columns)).
     """
-    text = Path(path).read_text()
+    text = read_text(path)
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), None)
     if first is None:
         return np.zeros((0, max(columns))), {c: np.zeros(0, str) for c in text_columns}
     ncols = len(first.split(sep))
-    if ncols not in columns:
-        raise _locate_error(path, lines, sep, columns, text_columns)
-    numeric = [c for c in range(ncols) if c not in text_columns]
+    used = min(ncols, max(columns)) if trailing else ncols
+    if used not in columns:
+        raise _locate_error(path, lines, sep, columns, text_columns, trailing)
+    numeric = [c for c in range(used) if c not in text_columns]
     try:
         table, texts = _load(lines, sep, numeric, text_columns)
     except ValueError:
@@ -107,37 +121,41 @@ def parse_table(path: Path, sep: str | None, columns: Sequence[int], text_column
         try:
             table, texts = _load([line for line in lines if line.strip()], sep, numeric, text_columns)
         except ValueError:
-            raise _locate_error(path, lines, sep, columns, text_columns) from None
+            raise _locate_error(path, lines, sep, columns, text_columns, trailing) from None
     # usecols makes np.loadtxt ignore surplus columns, so count the fields of the whole file once.
     fields = len(text.split()) if sep is None else text.count(sep) + len(table)
     if fields != len(table) * ncols:
-        raise _locate_error(path, lines, sep, columns, text_columns)
-    full = np.full((len(table), ncols), np.nan)
+        raise _locate_error(path, lines, sep, columns, text_columns, trailing)
+    full = np.full((len(table), used), np.nan)
     full[:, numeric] = table
     return full, texts
 
 
 def _load(lines: list[str], sep: str | None, numeric: list[int], text_columns: Sequence[int]) -> tuple[np.ndarray, dict]:
-    table = np.loadtxt(lines, delimiter=sep, usecols=numeric, ndmin=2, comments=None)
-    texts = {c: np.loadtxt(lines, delimiter=sep, usecols=c, dtype=str, ndmin=1, comments=None) for c in text_columns}
+    with warnings.catch_warnings():  # numpy notes each blank line ("contained no data"); blank lines are allowed
+        warnings.filterwarnings("ignore", message="Input line", category=UserWarning)
+        table = np.loadtxt(lines, delimiter=sep, usecols=numeric, ndmin=2, comments=None)
+        texts = {c: np.loadtxt(lines, delimiter=sep, usecols=c, dtype=str, ndmin=1, comments=None) for c in text_columns}
     return table, texts
 
 
-def _locate_error(path: Path, lines: list[str], sep: str | None, columns: Sequence[int], text_columns: Sequence[int]) -> ValueError:
+def _locate_error(path: Path, lines: list[str], sep: str | None, columns: Sequence[int], text_columns: Sequence[int],
+                  trailing: bool = False) -> ValueError:
     """Find the first bad line (error path only, so a plain loop is fine)."""
-    allowed = ", ".join(str(c) for c in sorted(columns))
+    allowed = ", ".join(str(c) for c in sorted(columns)) + (" or more" if trailing else "")
     expected = None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         fields = line.split(sep)
         where = f"{path}, line {number}"
-        if len(fields) not in columns:
+        used = min(len(fields), max(columns)) if trailing else len(fields)
+        if used not in columns:
             return ValueError(f"{where}: expected {allowed} columns, got {len(fields)}: {line!r}")
         if expected is not None and len(fields) != expected:
             return ValueError(f"{where}: {len(fields)} columns where earlier lines have {expected}: {line!r}")
         expected = len(fields)
-        for index, field in enumerate(fields):
+        for index, field in enumerate(fields[:used]):
             if index in text_columns:
                 continue
             try:
@@ -156,7 +174,24 @@ def check_rows(path: Path, name: str, values: np.ndarray, bad: np.ndarray) -> No
     """
     if np.any(bad):
         row = int(np.flatnonzero(bad)[0])
-        lines = Path(path).read_text().splitlines()
-        # Line numbers are only needed here, on the error path, so they are found by a plain scan.
-        numbers = [number for number, line in enumerate(lines, start=1) if line.strip()]
-        raise ValueError(f"{path}, line {numbers[row]}: bad {name}: {np.asarray(values)[row].tolist()}")
+        raise ValueError(f"{path}, line {row_line(path, row)}: bad {name}: {np.asarray(values)[row].tolist()}")
+
+
+def row_line(path: Path, row: int) -> int:
+    """1-based line number of table row ``row`` (0-based, counting non-blank lines) of a text file.
+
+    Line numbers are only needed on error paths, so they are found by a plain scan of the file.
+    """
+    lines = read_text(path).splitlines()
+    return [number for number, line in enumerate(lines, start=1) if line.strip()][row]
+
+
+def read_text(path: Path) -> str:
+    """The file as UTF-8 text (a leading byte-order mark dropped), or a ValueError naming it (a binary file
+    is not a table)."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not a UTF-8 text file (byte {exc.start} is 0x{data[exc.start]:02x}); "
+                         "expected a text table") from None

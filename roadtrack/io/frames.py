@@ -12,6 +12,7 @@ import dataclasses
 import itertools
 import os
 import re
+import warnings
 from collections.abc import Sequence, Sized
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -21,6 +22,10 @@ import numpy as np
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
+# Containers whose frame count comes from an index (mp4/mov ``stts``, avi ``avih``), not from duration x fps.
+INDEXED_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi")
+# An indexed count may still exceed the decodable frames by one or two (edit lists, decoder priming).
+COUNT_TOLERANCE = 2
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -93,9 +98,16 @@ class FrameSource(abc.ABC):
 class VideoSource(FrameSource):
     """Frames of a video file decoded by OpenCV; video frame k (0-based) is `Frame` k + 1.
 
+    Decoding that ends before the container's declared frame count means a truncated or damaged file.
+    For indexed containers (`INDEXED_SUFFIXES`), where the count is exact, a shortfall of more than
+    `COUNT_TOLERANCE` frames is a ValueError (raised when the end is reached); a smaller shortfall, or
+    any shortfall in a container whose count is estimated from its duration (mkv, webm, ...), is a
+    `RuntimeWarning`. Both name the file and the two counts.
+
     Raises:
         FileNotFoundError: the file does not exist.
-        ValueError: OpenCV cannot open the file or decode a first frame.
+        ValueError: OpenCV cannot open the file or decode a first frame; (when reached) the file ends
+            more than `COUNT_TOLERANCE` frames before its declared count.
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
@@ -121,10 +133,22 @@ class VideoSource(FrameSource):
             for index in itertools.count(1):
                 ok, image = capture.read()
                 if not ok:
-                    return
+                    break
                 yield Frame(index, image)
         finally:
             capture.release()
+        self._check_count(index - 1)
+
+    def _check_count(self, decoded: int) -> None:
+        """Compare the frames decoded to the end with the declared count (see the class docstring)."""
+        declared = self._length
+        if declared is None or decoded >= declared:
+            return
+        message = (f"{self.path}: decoded {decoded} of the {declared} frames the container declares "
+                   "(the file is truncated or damaged)")
+        if self.path.suffix.lower() in INDEXED_SUFFIXES and declared - decoded > COUNT_TOLERANCE:
+            raise ValueError(message)
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
 def _natural_key(path: Path) -> list:
@@ -135,13 +159,17 @@ def _natural_key(path: Path) -> list:
 class ImageFolderSource(FrameSource):
     """Images of a folder (jpg, jpeg, png, bmp) in natural numeric order; the k-th image is `Frame` k.
 
+    All images must have the size of the first (one tracks file holds one coordinate system), and a
+    JPEG or PNG must be complete: decoders fill a truncated image with grey instead of failing.
+
     Args:
         path: the folder.
         fps: frame rate to report (image folders carry none).
 
     Raises:
         FileNotFoundError: the folder does not exist.
-        ValueError: no images in the folder; an image that cannot be decoded (when it is reached).
+        ValueError: no images in the folder; (when reached) an image that is truncated, cannot be
+            decoded, or differs in size from the first, naming the file.
     """
 
     def __init__(self, path: str | os.PathLike, fps: float | None = None) -> None:
@@ -157,14 +185,41 @@ class ImageFolderSource(FrameSource):
 
     def _frames(self) -> Iterator[Frame]:
         for index, file in enumerate(self.files, start=1):
-            yield Frame(index, _read_image(file))
+            image = _read_image(file)
+            height, width = image.shape[:2]
+            if (width, height) != self.size:
+                raise ValueError(f"{file}: image is {width}x{height} but {self.files[0].name} (the first of the folder) "
+                                 f"is {self.size[0]}x{self.size[1]}; all frames of a source must have one size")
+            yield Frame(index, image)
 
 
 def _read_image(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    """Decode one image file to (H, W, 3) uint8 BGR, refusing truncated JPEG and PNG files."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read image: {path}: {exc.strerror or exc}") from None
+    missing = _missing_end_marker(data)
+    if missing:
+        raise ValueError(f"{path}: truncated image (no {missing})")
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise ValueError(f"cannot read image: {path}")
     return image
+
+
+def _missing_end_marker(data: bytes) -> str | None:
+    """The end marker a JPEG or PNG lacks, or None (complete, or another format).
+
+    A JPEG's last scan (SOS marker FFDA) must be followed by the end-of-image marker FFD9; entropy-coded
+    data cannot contain FFD9, since it escapes every FF byte. A PNG ends with its IEND chunk. Checking
+    the bytes first matters: libjpeg decodes a truncated file as a half-grey image with only a warning.
+    """
+    if data[:3] == b"\xff\xd8\xff":
+        return None if data.rfind(b"\xff\xd9") > data.rfind(b"\xff\xda") else "JPEG end-of-image marker"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return None if b"IEND" in data[-64:] else "PNG IEND chunk"
+    return None
 
 
 class ArraySource(FrameSource):

@@ -17,7 +17,7 @@ from typing import Mapping
 import numpy as np
 
 from roadtrack.core.tracks import Tracks
-from roadtrack.io._text import check_rows, format_floats, format_ints, join_lines, parse_table
+from roadtrack.io._text import check_rows, format_floats, format_ints, join_lines, not_integer, parse_table
 from roadtrack.io.atomic import AtomicTextWriter, atomic_write
 from roadtrack.io.rows import TrackRows
 
@@ -56,6 +56,9 @@ def kitti_class_ids(types: np.ndarray) -> np.ndarray:
 def read_kitti_tracking(path: str | os.PathLike) -> TrackRows:
     """Read a KITTI tracking label (17 columns) or result (18 columns, with score) file.
 
+    Columns after the 18th (e.g. the 19 of the published GT-SORT results) are ignored, as TrackEval's
+    KITTI reader ignores them; every line must still have the same number of columns.
+
     Args:
         path: e.g. ``kitti_tracking/training/label_02/0000.txt``.
 
@@ -75,10 +78,10 @@ def read_kitti_tracking(path: str | os.PathLike) -> TrackRows:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"KITTI tracking file not found: {path}")
-    numbers, texts = parse_table(path, None, (_LABEL_COLUMNS, _RESULT_COLUMNS), text_columns=(_TYPE,))
+    numbers, texts = parse_table(path, None, (_LABEL_COLUMNS, _RESULT_COLUMNS), text_columns=(_TYPE,), trailing=True)
     frames, ids = numbers[:, 0], numbers[:, 1]
     for name, column in (("frame", frames), ("track_id", ids)):
-        check_rows(path, name, column, ~np.isfinite(column) | (column != np.round(column)))
+        check_rows(path, name, column, not_integer(column))
     xyxy = numbers[:, _BOX]
     check_rows(path, "box (x1, y1, x2, y2)", xyxy,
                ~np.all(np.isfinite(xyxy), axis=1) | (xyxy[:, 2] < xyxy[:, 0]) | (xyxy[:, 3] < xyxy[:, 1]))
@@ -90,13 +93,16 @@ def read_kitti_tracking(path: str | os.PathLike) -> TrackRows:
     return TrackRows(frames.astype(np.int64), ids.astype(np.int64), xyxy, scores, kitti_class_ids(types), extra)
 
 
-def format_kitti(rows: TrackRows, types: np.ndarray | None = None, with_score: bool = True) -> str:
+def format_kitti(rows: TrackRows, types: np.ndarray | None = None, with_score: bool = True,
+                 decimals: int | None = None) -> str:
     """Rows as KITTI tracking text, in the given order.
 
     Args:
         rows: rows to write; missing `KITTI_COLUMNS` are written as their unknown values.
         types: (N,) type strings; default ``rows.extra["type"]``, else `KITTI_CLASSES` by class id.
         with_score: write the 18th (score) column, as result files have; label files have none.
+        decimals: None writes exact values; an int rounds the box corners and the score to that many
+            decimal places, printed in their shortest form (``639.45``, not ``639.4499999999999``).
     """
     if len(rows) == 0:
         return ""
@@ -108,7 +114,10 @@ def format_kitti(rows: TrackRows, types: np.ndarray | None = None, with_score: b
     n = len(rows)
     numeric = [rows.extra.get(name, np.full(n, unknown)) for name, unknown in KITTI_COLUMNS.items()]
     # File order: truncated occluded alpha | box | h w l X Y Z rotation_y | [score].
-    floats = np.column_stack([*numeric[:3], rows.xyxy, *numeric[3:], *([rows.scores] if with_score else [])])
+    xyxy, scores = rows.xyxy, rows.scores
+    if decimals is not None:
+        xyxy, scores = np.round(xyxy, decimals), np.round(scores, decimals)
+    floats = np.column_stack([*numeric[:3], xyxy, *numeric[3:], *([scores] if with_score else [])])
     ints = format_ints(np.column_stack([rows.frames, rows.ids]))
     table = np.concatenate([ints, types.astype(object)[:, None], format_floats(floats)], axis=1)
     return join_lines(table, " ")
@@ -155,10 +164,13 @@ class KittiWriter(AtomicTextWriter):
             ids without a name are written as ``class<id>``.
         frame_offset: added to each frame number; the default -1 turns roadtrack's 1-based frame
             numbers into KITTI's 0-based ones.
+        decimals: decimal places of the box corners and score (see `format_kitti`); None writes exact values.
     """
 
-    def __init__(self, path: str | os.PathLike, class_names: Mapping[int, str] | None = None, frame_offset: int = -1) -> None:
+    def __init__(self, path: str | os.PathLike, class_names: Mapping[int, str] | None = None, frame_offset: int = -1,
+                 decimals: int | None = 3) -> None:
         super().__init__(path)
+        self.decimals = decimals
         self.type_names = kitti_type_names(class_names or {})
         self.frame_offset = frame_offset
         self._last_frame: int | None = None
@@ -175,4 +187,4 @@ class KittiWriter(AtomicTextWriter):
         rows = rows[np.argsort(rows.ids, kind="stable")]
         classes, inverse = np.unique(rows.class_ids, return_inverse=True)
         names = np.asarray([self.type_names.get(c, f"class{c}") for c in classes.tolist()])  # one per class
-        self._write_text(format_kitti(rows, types=names[inverse.reshape(-1)]))
+        self._write_text(format_kitti(rows, types=names[inverse.reshape(-1)], decimals=self.decimals))

@@ -18,7 +18,7 @@ import numpy as np
 
 from roadtrack.core.boxes import tlwh_to_xyxy
 from roadtrack.core.tracks import Tracks
-from roadtrack.io._text import check_rows, exact_extent, format_floats, format_ints, join_lines, parse_table
+from roadtrack.io._text import check_rows, exact_extent, format_floats, format_ints, join_lines, not_integer, parse_table
 from roadtrack.io.atomic import AtomicTextWriter, atomic_write
 from roadtrack.io.rows import TrackRows
 
@@ -59,7 +59,7 @@ def read_mot(path: str | os.PathLike, *, min_score: float | None = None, class_i
     table, _ = parse_table(path, ",", tuple(EXTRA_COLUMNS))
     frames, ids, tlwh = table[:, 0], table[:, 1], table[:, 2:6]
     for name, column in (("frame", frames), ("id", ids)):
-        check_rows(path, name, column, ~np.isfinite(column) | (column != np.round(column)))
+        check_rows(path, name, column, not_integer(column))
     check_rows(path, "box (x, y, w, h)", tlwh, ~np.all(np.isfinite(tlwh), axis=1) | np.any(tlwh[:, 2:] < 0, axis=1))
     scores = table[:, 6] if table.shape[1] > 6 else np.ones(len(table))
     check_rows(path, "conf", scores, ~np.isfinite(scores))
@@ -75,18 +75,27 @@ def read_mot(path: str | os.PathLike, *, min_score: float | None = None, class_i
     return rows if min_score is None else rows[rows.scores >= min_score]
 
 
-def format_mot(rows: TrackRows) -> str:
+def format_mot(rows: TrackRows, decimals: int | None = None) -> str:
     """Rows as MOTChallenge text, in the given order.
 
     The trailing columns come from ``rows.extra`` (``world_x/y/z`` -> 10 columns, else
     ``mot_class[, visibility]`` -> 8 or 9 columns), otherwise ``-1,-1,-1``.
-    Widths and heights are chosen so that `read_mot` recovers ``xyxy`` exactly.
+
+    Args:
+        rows: the rows.
+        decimals: None: widths and heights are chosen so that `read_mot` recovers ``xyxy`` exactly.
+            An int: ``x, y, w, h`` and the score are rounded to that many decimal places and printed in
+            their shortest form (``639.45``, not ``639.4499999999999``), as MOTChallenge files are.
     """
     if len(rows) == 0:
         return ""
     names = _trailing_names(rows)
-    size = exact_extent(rows.xyxy[:, :2], rows.xyxy[:, 2:])  # (N, 2) w, h
-    floats = np.column_stack([rows.xyxy[:, :2], size, rows.scores, *(rows.extra[name] for name in names or ())])
+    if decimals is None:
+        corner, size, scores = rows.xyxy[:, :2], exact_extent(rows.xyxy[:, :2], rows.xyxy[:, 2:]), rows.scores
+    else:
+        corner, size = np.round(rows.xyxy[:, :2], decimals), np.round(rows.xyxy[:, 2:] - rows.xyxy[:, :2], decimals)
+        scores = np.round(rows.scores, decimals)
+    floats = np.column_stack([corner, size, scores, *(rows.extra[name] for name in names or ())])
     columns = [format_ints(np.column_stack([rows.frames, rows.ids])), format_floats(floats)]
     if names is None:
         columns.append(np.full((len(rows), 3), _UNKNOWN, dtype=object))
@@ -121,14 +130,19 @@ class MotWriter(AtomicTextWriter):
     The file appears at ``path`` on `close` or a clean ``with`` exit; an exception leaves
     ``<path>.partial`` instead.
 
+    Args:
+        path: output file.
+        decimals: decimal places of ``x, y, w, h`` and score (see `format_mot`); None writes exact values.
+
     Example:
         >>> with MotWriter("runs/seq/tracks.txt") as out:           # doctest: +SKIP
         ...     for frame, tracks in results:
         ...         out.write(frame, tracks)
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, decimals: int | None = 3) -> None:
         super().__init__(path)
+        self.decimals = decimals
         self._last_frame: int | None = None
 
     def write(self, frame: int, tracks: Tracks) -> None:
@@ -144,4 +158,4 @@ class MotWriter(AtomicTextWriter):
         self._last_frame = frame
         if len(tracks):
             rows = TrackRows.from_tracks(frame, tracks)
-            self._write_text(format_mot(rows[np.argsort(rows.ids, kind="stable")]))
+            self._write_text(format_mot(rows[np.argsort(rows.ids, kind="stable")], self.decimals))

@@ -11,7 +11,8 @@ Layout (``shared/specs/road.md`` §3.7)::
 
 The official evaluator needs numpy arrays (it compares ``tube['frames'] == t``) and contiguous frames
 (it aligns boxes by index), so both are enforced. The upload is a ``.zip`` with the one pickle inside
-(`zip_submission`). Only read pickles you trust: unpickling runs code.
+(`zip_submission`). Unpickling can run code, so `load_pickle` admits only what a submission holds (Python
+containers, numbers, strings and numpy arrays) unless told to trust the file.
 
 Example:
     >>> tube = SubmissionTube(label_id=1, frames=[1, 2], boxes=[[10, 20, 50, 80], [12, 20, 52, 80]],
@@ -22,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import pickle
 import zipfile
@@ -29,6 +31,11 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+
+try:  # numpy >= 2
+    from numpy._core import multiarray as _multiarray, numeric as _numeric
+except ImportError:  # numpy 1.x
+    from numpy.core import multiarray as _multiarray, numeric as _numeric
 
 from roadtrack.core import Tube
 from roadtrack.core.labels import LABEL_TYPES, LabelSet, label_set
@@ -38,6 +45,7 @@ SUBMISSION_SIZE = (840, 600)
 """(width, height) in pixels of the ROAD++ submission and evaluation space."""
 
 _KEYS = ("label_id", "scores", "boxes", "score", "frames")
+_MAX_FRAME = 2**31 - 1
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -105,6 +113,8 @@ def _check_tube(tube: Any, label_type: str, labels: LabelSet, size: tuple[float,
                          f"{frames.dtype} array of shape {frames.shape}")
     if frames[0] < 1:
         raise ValueError(f"{where}: frames are 1-based, got first frame {int(frames[0])}")
+    if int(frames.max()) > _MAX_FRAME:  # a uint64 frame above 2**63 would wrap to a negative int64
+        raise ValueError(f"{where}: frame {int(frames.max())} is beyond any video (at most {_MAX_FRAME})")
     steps = np.diff(frames)
     bad = np.flatnonzero(steps != 1) if contiguous else np.flatnonzero(steps <= 0)
     if bad.size:
@@ -208,36 +218,87 @@ def write_submission(path: str | os.PathLike, submission: Submission, labels: st
 
 def read_submission(path: str | os.PathLike, labels: str | LabelSet = "road_waymo",
                     frame_size: tuple[float, float] | None = SUBMISSION_SIZE,
-                    contiguous: bool = True) -> dict[str, dict[str, list[SubmissionTube]]]:
+                    contiguous: bool = True, trust_pickle: bool = False) -> dict[str, dict[str, list[SubmissionTube]]]:
     """Read and validate a submission pickle (or a ``.zip`` holding exactly one pickle).
 
     Args:
         path: the file.
         labels, frame_size, contiguous: as in `validate_submission`.
+        trust_pickle: see `load_pickle`.
 
     Raises:
-        ValueError: the file is not a readable pickle or breaks a rule; the message names the file.
+        ValueError: the file is not a readable pickle, holds objects other than a submission's, or breaks
+            a rule; the message names the file.
     """
-    return validate_submission(load_pickle(path), labels, frame_size, source=str(path), contiguous=contiguous)
+    data = load_pickle(path, trust_pickle)
+    return validate_submission(data, labels, frame_size, source=str(path), contiguous=contiguous)
 
 
-def load_pickle(path: str | os.PathLike) -> Any:
-    """Unpickle ``path`` (or the single pickle inside a ``.zip``); ValueError naming the file on failure."""
+def load_pickle(path: str | os.PathLike, trust_pickle: bool = False) -> Any:
+    """Unpickle ``path`` (or the single pickle inside a ``.zip``); ValueError naming the file on failure.
+
+    Args:
+        path: the ``.pkl`` or ``.zip``.
+        trust_pickle: False (default): load only Python containers, numbers, strings and numpy arrays and
+            scalars (`SAFE_GLOBALS`), so a crafted file cannot run code; any other object is a ValueError
+            naming it. True: plain `pickle.loads`, for files you made yourself that hold other objects.
+    """
     path = Path(path)
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if not n.endswith("/")]
             if len(names) != 1:
                 raise ValueError(f"{path}: a submission zip must hold exactly one pickle, found {names}")
-            return _unpickle(zf.read(names[0]), path)
-    return _unpickle(path.read_bytes(), path)
+            return _unpickle(zf.read(names[0]), path, trust_pickle)
+    return _unpickle(path.read_bytes(), path, trust_pickle)
 
 
-def _unpickle(data: bytes, path: Path) -> Any:
+def _latin1_encode(text: str, encoding: str = "utf-8") -> bytes:
+    """``_codecs.encode`` restricted to what protocol 0-2 pickles use it for: bytes stored as latin-1 text."""
+    if encoding != "latin1" or not isinstance(text, str):
+        raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r}")
+    return text.encode("latin1")
+
+
+# (module, name) a pickle may refer to -> the object it gets. Numpy arrays pickle as _reconstruct(ndarray,
+# shape, dtype) + state, or _frombuffer (protocol 5); numpy scalars as scalar(dtype, bytes). Numpy 1.x
+# wrote the numpy.core paths and numpy 2 writes numpy._core; both name the same functions.
+SAFE_GLOBALS: dict[tuple[str, str], Any] = {
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    **{(f"numpy.{core}.multiarray", "_reconstruct"): _multiarray._reconstruct for core in ("core", "_core")},
+    **{(f"numpy.{core}.multiarray", "scalar"): _multiarray.scalar for core in ("core", "_core")},
+    **{(f"numpy.{core}.numeric", "_frombuffer"): _numeric._frombuffer for core in ("core", "_core")},
+    ("_codecs", "encode"): _latin1_encode,
+    ("builtins", "bytes"): bytes, ("__builtin__", "bytes"): bytes,
+}
+
+
+class _SubmissionUnpickler(pickle.Unpickler):
+    """Resolves only `SAFE_GLOBALS`; everything else (os.system, any class) is refused before it is called."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return SAFE_GLOBALS[(module, name)]
+        except KeyError:
+            raise _Refused(f"{module}.{name}") from None
+
+
+class _Refused(pickle.UnpicklingError):
+    """A global outside `SAFE_GLOBALS`; its message is the global's dotted name."""
+
+
+def _unpickle(data: bytes, path: Path, trust_pickle: bool) -> Any:
     try:
-        return pickle.loads(data)
+        if trust_pickle:
+            return pickle.loads(data)
+        return _SubmissionUnpickler(io.BytesIO(data)).load()
+    except _Refused as exc:
+        raise ValueError(f"{path}: refusing to unpickle {exc}: a ROAD++ prediction pickle holds only dicts, lists, "
+                         "numbers, strings and numpy arrays, and loading other objects can run code; "
+                         "if you trust this file, pass --trust-pickle (trust_pickle=True)") from None
     except Exception as exc:  # unpickling can fail in many ways (truncation, missing classes, bad opcodes)
-        raise ValueError(f"{path}: not a readable pickle: {type(exc).__name__}: {exc}") from exc
+        raise ValueError(f"{path}: not a readable pickle: {type(exc).__name__}: {exc}") from None
 
 
 def zip_submission(pickle_path: str | os.PathLike, zip_path: str | os.PathLike | None = None) -> Path:

@@ -91,7 +91,8 @@ class MotSequenceSource(FrameSource):
     Frames come from the image folder ``imDir`` if it holds images, else from the one video file in the
     sequence folder (video frame k is MOT frame k + 1), else every frame 1..seqLength has ``image=None``
     so that a tracker can run from ``det/det.txt`` alone. ``fps`` is seqinfo's frameRate, which wins
-    over a video container's rate; ``length`` is seqLength.
+    over a video container's rate; ``length`` is seqLength. Pixels that end before seqLength frames are
+    a ValueError when the end is reached (frames beyond seqLength are not read).
 
     Attributes:
         seqinfo: the parsed `SeqInfo`.
@@ -129,8 +130,13 @@ class MotSequenceSource(FrameSource):
         if self._pixels is None:
             yield from (Frame(index, None) for index in range(1, self.seqinfo.seq_length + 1))
             return
+        count = 0
         with contextlib.closing(iter(self._pixels)) as frames:
-            yield from itertools.islice(frames, self.seqinfo.seq_length)
+            for count, frame in enumerate(itertools.islice(frames, self.seqinfo.seq_length), start=1):
+                yield frame
+        if count < self.seqinfo.seq_length:
+            raise ValueError(f"{self.frames_from}: has {count} frames but {self.path / 'seqinfo.ini'} says "
+                             f"seqLength={self.seqinfo.seq_length}")
 
 
 def open_source(source: Any, max_frames: int | None = None) -> FrameSource:

@@ -81,7 +81,7 @@ def build_sequence(name: str, num_frames: int, gt_frames, gt_ids, pred_frames, p
         A `SequenceData`.
 
     Raises:
-        ValueError: an id occurs twice in one frame (of the ground truth or of the predictions).
+        DuplicateIdError: an id occurs twice in one frame (of the ground truth or of the predictions).
     """
     gt_frames, gt_ids = np.asarray(gt_frames, np.int64), np.asarray(gt_ids, np.int64)
     pred_frames, pred_ids = np.asarray(pred_frames, np.int64), np.asarray(pred_ids, np.int64)
@@ -110,6 +110,15 @@ def build_sequence(name: str, num_frames: int, gt_frames, gt_ids, pred_frames, p
     )
 
 
+class DuplicateIdError(ValueError):
+    """An id twice in one frame; ``what`` is ``"ground truth"`` or ``"predictions"``, so that a reader can
+    point at the file and lines holding ``(frame, track_id)``."""
+
+    def __init__(self, name: str, what: str, frame: int, track_id: int) -> None:
+        super().__init__(f"{name}: {what} has id {track_id} more than once in frame {frame}")
+        self.what, self.frame, self.track_id = what, frame, track_id
+
+
 def _check_unique(name: str, what: str, frames: np.ndarray, ids: np.ndarray) -> None:
     if len(ids) < 2:
         return
@@ -117,4 +126,4 @@ def _check_unique(name: str, what: str, frames: np.ndarray, ids: np.ndarray) -> 
     f, i = frames[order], ids[order]
     dup = np.flatnonzero((f[1:] == f[:-1]) & (i[1:] == i[:-1]))
     if len(dup):
-        raise ValueError(f"{name}: {what} has id {int(i[dup[0]])} more than once in frame {int(f[dup[0]])}")
+        raise DuplicateIdError(name, what, int(f[dup[0]]), int(i[dup[0]]))

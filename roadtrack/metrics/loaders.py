@@ -14,18 +14,21 @@ Predictions with frames outside the sequence are an error, as in TrackEval.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
+from roadtrack.io._text import row_line
 from roadtrack.io.kitti import read_kitti_tracking
 from roadtrack.io.mot import read_mot
 from roadtrack.io.rows import TrackRows
 from roadtrack.io.sources import read_seqinfo
 from roadtrack.metrics import benchmarks
-from roadtrack.metrics.data import SequenceData
+from roadtrack.metrics.data import DuplicateIdError, SequenceData
 
 
 def mot_sequences(gt: str | os.PathLike) -> list[tuple[str, Path, int | None]]:
@@ -83,7 +86,8 @@ def load_mot(gt: str | os.PathLike, pred: str | os.PathLike,
         if benchmark == "auto":
             used = "MOT17" if "mot_class" in gt_rows.extra else "MOT15"
         rules = "MOT15" if used == "none" else used
-        out[name] = benchmarks.mot_challenge(gt_rows, pred_rows, rules, length, name, preprocess=used != "none")
+        with _duplicates_located(gt_file, gt_rows, pred_file, pred_rows):
+            out[name] = benchmarks.mot_challenge(gt_rows, pred_rows, rules, length, name, preprocess=used != "none")
     return used, out
 
 
@@ -98,8 +102,9 @@ def load_kitti(gt: str | os.PathLike, pred: str | os.PathLike,
         pred_rows = read_kitti_tracking(pred_file)
         length = length or _last_frame(gt_rows, pred_rows) + 1
         _check_frames(pred_file, pred_rows, 0, length - 1)
-        for cls in classes:
-            out[cls][name] = benchmarks.kitti(gt_rows, pred_rows, cls, length, name)
+        with _duplicates_located(gt_file, gt_rows, pred_file, pred_rows):
+            for cls in classes:
+                out[cls][name] = benchmarks.kitti(gt_rows, pred_rows, cls, length, name)
     return out
 
 
@@ -141,6 +146,21 @@ def _check_frames(path: Path, rows: TrackRows, first: int, last: int) -> None:
     bad = np.flatnonzero((rows.frames < first) | (rows.frames > last))
     if len(bad):
         row = int(bad[0])
-        lines = [n for n, text in enumerate(Path(path).read_text().splitlines(), start=1) if text.strip()]
-        raise ValueError(f"{path}, line {lines[row]}: frame {int(rows.frames[row])} is outside the sequence "
+        raise ValueError(f"{path}, line {row_line(path, row)}: frame {int(rows.frames[row])} is outside the sequence "
                          f"(frames {first}..{last})")
+
+
+@contextlib.contextmanager
+def _duplicates_located(gt_file: Path, gt_rows: TrackRows, pred_file: Path, pred_rows: TrackRows) -> Iterator[None]:
+    """Turn a `DuplicateIdError` (raised after the benchmark's rules, as TrackEval checks) into one naming
+    the file and the lines of the two rows."""
+    try:
+        yield
+    except DuplicateIdError as exc:
+        path, rows = (pred_file, pred_rows) if exc.what == "predictions" else (gt_file, gt_rows)
+        same = np.flatnonzero((rows.frames == exc.frame) & (rows.ids == exc.track_id))
+        if len(same) < 2:  # not a pair of file rows (cannot happen with the readers here): keep the message
+            raise
+        first, second = (row_line(path, int(k)) for k in same[:2])
+        raise ValueError(f"{path}, line {second}: id {exc.track_id} more than once in frame {exc.frame} "
+                         f"(also on line {first})") from None

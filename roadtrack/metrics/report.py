@@ -2,7 +2,9 @@
 
 Tables show ratios as percentages with 5 significant digits and counts as integers, one row per sequence
 (sorted by name) and a ``COMBINED`` row, one table per metric family and class, as TrackEval prints them.
-JSON and CSV keep ratios as fractions in [0, 1].
+``summary.csv`` holds the same numbers as the tables -- ratios in percent (0-100, full precision), counts
+as integers -- as TrackEval's summary file does; ``results.json`` keeps every field as computed, ratios as
+fractions in [0, 1], as TrackEval's detailed results do.
 """
 
 from __future__ import annotations
@@ -25,9 +27,12 @@ _NAME_WIDTH, _VALUE_WIDTH = 35, 10
 
 
 def _cell(result: Result, name: str, value: float) -> str:
-    if name in result.COUNTS:
-        return f"{int(value):d}"
-    return f"{100 * value:1.5g}"
+    return f"{_table_value(result, name, value):1.5g}" if name not in result.COUNTS else f"{int(value):d}"
+
+
+def _table_value(result: Result, name: str, value: float) -> float | int:
+    """A summary value in table units: counts as int, ratios in percent."""
+    return int(value) if name in result.COUNTS else 100 * value
 
 
 def _row(cells: list[str]) -> str:
@@ -112,7 +117,8 @@ def write_json(evaluation: "MotEvaluation", path: str | os.PathLike) -> Path:
 
 
 def summary_rows(evaluation: "MotEvaluation") -> list[dict[str, object]]:
-    """One flat row per class and sequence (``COMBINED`` included, class averages last): the table values."""
+    """One flat row per class and sequence (``COMBINED`` included, class averages last): the table values,
+    ratios in percent (0-100, not rounded) and counts as int."""
     rows = []
     groups = [(cls, evaluation.results[cls]) for cls in evaluation.classes]
     groups += [(kind, {"COMBINED": per_metric}) for kind, per_metric in evaluation.class_averages.items()]
@@ -121,13 +127,15 @@ def summary_rows(evaluation: "MotEvaluation") -> list[dict[str, object]]:
         for seq in order:
             row: dict[str, object] = {"class": cls, "sequence": seq}
             for metric in evaluation.metrics:
-                row.update(per_seq[seq][metric].summary())
+                result = per_seq[seq][metric]
+                row.update({k: _table_value(result, k, v) for k, v in result.summary().items()})
             rows.append(row)
     return rows
 
 
 def write_csv(evaluation: "MotEvaluation", path: str | os.PathLike) -> Path:
-    """Write `summary_rows` as CSV (atomically): columns ``class, sequence`` and every summary field."""
+    """Write `summary_rows` as CSV (atomically): columns ``class, sequence`` and every summary field, ratios
+    in percent as in the printed tables."""
     rows = summary_rows(evaluation)
     path = Path(path)
     with atomic_write(path, "w", encoding="utf-8", newline="") as f:

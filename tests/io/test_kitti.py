@@ -58,7 +58,7 @@ def test_result_file_with_scores(tmp_path):
 @pytest.mark.parametrize(
     "text, match",
     [
-        ("0 1 Car 0 0 0 1 2 3 4 1 1 1 1 1 1\n", r"line 1: expected 17, 18 columns, got 16"),
+        ("0 1 Car 0 0 0 1 2 3 4 1 1 1 1 1 1\n", r"line 1: expected 17, 18 or more columns, got 16"),
         ("0 1 Car 0 0 0 1 2 3 4 1 1 1 1 1 1 1\n0 2 Car 0 0 0 x 2 3 4 1 1 1 1 1 1 1\n", r"line 2: not a number: 'x'"),
         ("0 1 Car 0 0 0 1 2 3 4 1 1 1 1 1 1 1\n0 1 Car 0 0 0 1 2 3 4 1 1 1 1 1 1 1 0.5\n",
          r"line 2: 18 columns where earlier lines have 17"),
@@ -93,6 +93,27 @@ def test_kitti_writer_lines_by_hand(tmp_path):
     rows = read_kitti_tracking(path)
     assert rows.class_ids.tolist() == [0, 3, -1]  # Car, Pedestrian, not a KITTI class
     assert rows.scores.tolist() == [0.5, 0.9, 0.1]
+
+
+def test_kitti_writer_rounds_corners_and_score(tmp_path):
+    path = tmp_path / "kitti.txt"
+    with KittiWriter(path, {0: "car"}) as out:
+        out.write(1, Tracks(ids=[3], xyxy=[[639.4499999999999, 1.0005, 700.1234, 50]], scores=[0.4567], class_ids=[0]))
+    # 1.0005 is stored as 1.000499999999999945..., so it rounds down to 1 (ties do not arise).
+    assert path.read_text() == "0 3 Car -1 -1 -10 639.45 1 700.123 50 -1000 -1000 -1000 -1000 -1000 -1000 -10 0.457\n"
+
+
+def test_kitti_result_columns_after_the_score_are_ignored_as_trackeval_does(tmp_path):
+    # The published GT-SORT results have 19 columns; TrackEval reads columns 0..17 by position.
+    path = tmp_path / "0000.txt"
+    path.write_text("0 1 Car -1 -1 -10 1 2 30 40 -1000 -1000 -1000 -1000 -1000 -1000 -10 0.9 7\n"
+                    "1 1 Car -1 -1 -10 1 2 30 41 -1000 -1000 -1000 -1000 -1000 -1000 -10 0.8 7\n")
+    rows = read_kitti_tracking(path)
+    assert rows.scores.tolist() == [0.9, 0.8] and rows.xyxy[1].tolist() == [1, 2, 30, 41]
+    path.write_text("0 1 Car -1 -1 -10 1 2 30 40 -1000 -1000 -1000 -1000 -1000 -1000 -10 0.9 7\n"
+                    "1 1 Car -1 -1 -10 1 2 30 41 -1000 -1000 -1000 -1000 -1000 -1000 -10 0.8\n")
+    with pytest.raises(ValueError, match=r"0000.txt, line 2: 18 columns where earlier lines have 19"):
+        read_kitti_tracking(path)
 
 
 def test_kitti_writer_unnamed_class_and_partial_on_error(tmp_path):

@@ -122,7 +122,7 @@ def test_mot_writer_round_trips_arbitrary_floats(tmp_path):
     corners = np.sort(rng.uniform(-50, 2000, size=(500, 2, 2)), axis=1)  # (x1 < x2, y1 < y2) pairs
     xyxy = np.stack([corners[:, 0, 0], corners[:, 0, 1], corners[:, 1, 0], corners[:, 1, 1]], axis=1)
     tracks = _tracks(np.arange(500), xyxy, rng.uniform(0, 1, 500))
-    with MotWriter(tmp_path / "t.txt") as out:
+    with MotWriter(tmp_path / "t.txt", decimals=None) as out:  # exact values, not rounded
         out.write(7, tracks)
     back = read_mot(tmp_path / "t.txt")
     assert back.ids.tolist() == list(range(500)) and np.array_equal(back.scores, tracks.scores)
@@ -151,9 +151,21 @@ def test_mot_writer_keeps_partial_on_error(tmp_path):
     assert (tmp_path / "t.txt.partial").read_text() == "1,1,0,0,1,1,0.5,-1,-1,-1\n"
 
 
-def test_tiny_and_huge_numbers_are_written_positionally(tmp_path):
+def test_mot_writer_rounds_to_three_decimals_by_default(tmp_path):
+    # A Kalman box lands on 639.4499999999999 (float noise); the file shows 639.45, as MOTChallenge files do.
+    # w = round(700.0044 - 639.4499999999999, 3) = round(60.5544.., 3) = 60.554; h = round(3.3333 - 0.1, 3) = 3.233.
     path = tmp_path / "t.txt"
     with MotWriter(path) as out:
+        out.write(1, _tracks([1], [[639.4499999999999, 0.1, 700.0044, 3.3333]], [0.876543]))
+    assert path.read_text() == "1,1,639.45,0.1,60.554,3.233,0.877,-1,-1,-1\n"
+    with MotWriter(path, decimals=1) as out:
+        out.write(1, _tracks([1], [[639.4499999999999, 0.1, 700.0044, 3.3333]], [0.876543]))
+    assert path.read_text() == "1,1,639.4,0.1,60.6,3.2,0.9,-1,-1,-1\n"  # 639.4499.. rounds down at one decimal
+
+
+def test_tiny_and_huge_numbers_are_written_positionally(tmp_path):
+    path = tmp_path / "t.txt"
+    with MotWriter(path, decimals=None) as out:
         out.write(1, _tracks([1], [[0, 0, 1, 1]], [3.25e-7]))
     assert path.read_text() == "1,1,0,0,1,1,0.000000325,-1,-1,-1\n"  # not 3.25e-07
     assert read_mot(path).scores.tolist() == [3.25e-7]

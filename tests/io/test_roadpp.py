@@ -140,3 +140,56 @@ def test_submission_tube_rescales_interpolates_and_clips():
     assert sub.score == pytest.approx(0.6)  # mean of the observed frames
     validate_submission({"agent": {"v": [sub]}})  # a valid submission tube
     assert SUBMISSION_SIZE == (840, 600)
+
+
+class _RunsCode:
+    """Unpickles as a call of os.system, as a crafted submission would."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_crafted_pickle_is_refused_and_runs_nothing(tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pkl"
+    path.write_bytes(pickle.dumps({"agent": {"val_00000": [_RunsCode(marker)]}}))
+    with pytest.raises(ValueError, match=r"evil\.pkl: refusing to unpickle posix\.system: .*--trust-pickle"):
+        read_submission(path)
+    assert not marker.exists()
+
+
+def test_trust_pickle_lifts_the_restriction(tmp_path):
+    import collections
+
+    path = tmp_path / "mine.pkl"
+    path.write_bytes(pickle.dumps(collections.OrderedDict(submission())))  # a class outside the safe list
+    with pytest.raises(ValueError, match=r"refusing to unpickle collections\.OrderedDict"):
+        read_submission(path)
+    assert set(read_submission(path, trust_pickle=True)) == {"agent", "triplet"}
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_submissions_of_every_protocol_and_numpy_1_paths_load(tmp_path, protocol):
+    # Tubes hold numpy arrays and numpy scalars (np.int64 label, np.float64 score), as real submissions do.
+    data = submission(label_id=np.int64(1), score=np.float64(0.8), frames=np.array([4, 5, 6], np.int32))
+    raw = pickle.dumps(data, protocol=protocol)
+    if protocol == 0:  # text opcodes name modules verbatim: write the paths numpy 1.x pickles carry
+        assert b"numpy._core.multiarray" in raw
+        raw = raw.replace(b"numpy._core.", b"numpy.core.")
+    path = tmp_path / "sub.pkl"
+    path.write_bytes(raw)
+    tube = read_submission(path)["agent"]["val_00000"][0]
+    assert tube.label_id == 1 and tube.score == 0.8 and tube.frames.tolist() == [4, 5, 6]
+
+
+def test_codecs_encode_is_only_latin1(tmp_path):
+    # Protocol 0-2 pickles store bytes as _codecs.encode(text, 'latin1'); any other codec is refused.
+    path = tmp_path / "codec.pkl"
+    path.write_bytes(b"c_codecs\nencode\n(Vabc\nVrot13\ntR.")
+    with pytest.raises(ValueError, match=r"codec\.pkl: not a readable pickle: .*_codecs\.encode with encoding 'rot13'"):
+        read_submission(path)

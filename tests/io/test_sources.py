@@ -181,3 +181,77 @@ def test_open_source_errors(tmp_path, make, kwargs, error, match):
 def test_video_source_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"video not found: .*nope\.avi"):
         VideoSource(tmp_path / "nope.avi")
+
+
+# A clip whose moov atom is at the front, so that a copy cut short still opens (221 frames declared).
+_FRONT_MOOV_CLIP = ("dashcam", "udacity_solidWhiteRight.mp4")
+
+
+def _truncated_copy(shared, tmp_path, name="cut.mp4", fraction=0.1):
+    data = shared("data", *_FRONT_MOOV_CLIP).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(data[: int(len(data) * fraction)])
+    return path
+
+
+def test_truncated_video_is_an_error_naming_file_and_counts(shared, tmp_path):
+    path = _truncated_copy(shared, tmp_path)
+    source = VideoSource(path)
+    assert source.length == 221  # the container still declares every frame
+    decoded = []
+    with pytest.raises(ValueError, match=r"cut\.mp4: decoded (\d+) of the 221 frames the container declares"):
+        decoded.extend(f.index for f in source)
+    assert 0 < len(decoded) < 221 - 2
+    assert len(list(source.limit(5))) == 5  # stopping early never reaches the end: no error
+
+
+def test_video_shortfall_is_a_warning_where_the_count_is_not_exact(shared, tmp_path, mot15):
+    # mkv/webm counts are estimated from the duration: the same cut file under such a name warns instead.
+    path = _truncated_copy(shared, tmp_path, "cut.mkv")
+    with pytest.warns(RuntimeWarning, match=r"cut\.mkv: decoded \d+ of the 221 frames"):
+        frames = list(VideoSource(path))
+    assert 0 < len(frames) < 221
+    # An exact count short by at most COUNT_TOLERANCE (2) frames warns; by 3 it is an error. TUD-Campus has 71.
+    source = VideoSource(mot15 / "TUD-Campus" / "TUD-Campus.mp4")
+    source._length = 71 + 2
+    with pytest.warns(RuntimeWarning, match="decoded 71 of the 73 frames"):
+        assert len(list(source)) == 71
+    source._length = 71 + 3
+    with pytest.raises(ValueError, match="decoded 71 of the 74 frames"):
+        list(source)
+
+
+def test_mot_sequence_shorter_than_seq_length_is_an_error(mot15, tmp_path):
+    seq = tmp_path / "TUD-Campus"
+    seq.mkdir()
+    (seq / "TUD-Campus.mp4").symlink_to(mot15 / "TUD-Campus" / "TUD-Campus.mp4")
+    (seq / "seqinfo.ini").write_text("[Sequence]\nname=TUD-Campus\nframeRate=25\nseqLength=80\n")
+    with pytest.raises(ValueError, match=r"TUD-Campus\.mp4: has 71 frames but .*seqinfo\.ini says seqLength=80"):
+        list(MotSequenceSource(seq))
+
+
+def _jpeg(value: int, size=(6, 4)) -> bytes:
+    image = np.zeros((size[1], size[0], 3), np.uint8)
+    image[:, : size[0] // 2] = value  # some structure, so the scan data is not trivially short
+    return cv2.imencode(".jpg", image)[1].tobytes()
+
+
+@pytest.mark.parametrize("name, make, match", [
+    # libjpeg decodes a cut JPEG as a half-grey image with only a warning on stderr
+    ("2.jpg", lambda: _jpeg(200, (64, 48))[:-200], r"2\.jpg: truncated image \(no JPEG end-of-image marker\)"),
+    ("2.png", lambda: cv2.imencode(".png", np.full((48, 64, 3), 9, np.uint8))[1].tobytes()[:-20],
+     r"2\.png: truncated image \(no PNG IEND chunk\)"),
+    ("2.jpg", lambda: _jpeg(50, (32, 48)), r"2\.jpg: image is 32x48 but 1\.jpg \(the first of the folder\) is 64x48"),
+    ("2.jpg", lambda: _jpeg(50, (64, 48)) + b"trailing bytes after the end marker", None),  # does not raise
+])
+def test_image_folder_refuses_truncated_and_mixed_size_images(tmp_path, name, make, match):
+    (tmp_path / "1.jpg").write_bytes(_jpeg(100, (64, 48)))
+    (tmp_path / name).write_bytes(make())
+    source = ImageFolderSource(tmp_path)
+    if match is None:
+        assert [f.image.shape for f in source] == [(48, 64, 3)] * 2
+        return
+    frames = []
+    with pytest.raises(ValueError, match=match):
+        frames.extend(source)
+    assert len(frames) == 1  # the first image was served before the bad one was reached

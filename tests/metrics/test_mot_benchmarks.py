@@ -121,7 +121,8 @@ def test_tables_look_like_trackevals():
     assert lines[1].index("50") == 35                                                       # 35-wide name column
     rows = summary_rows(ev)
     assert [r["sequence"] for r in rows] == ["b-seq", "a-seq", "COMBINED"]
-    assert rows[2]["MOTA"] == pytest.approx((2 + 4) / (4 + 4)) and rows[2]["FN"] == 2  # counts summed
+    # summary rows (summary.csv) hold the table's units: percent, counts summed.
+    assert rows[2]["MOTA"] == pytest.approx(100 * (2 + 4) / (4 + 4)) and rows[2]["FN"] == 2
     assert json.loads(json.dumps(ev.to_dict()))["results"]["pedestrian"]["a-seq"]["CLEAR"]["summary"]["TP"] == 2
 
 

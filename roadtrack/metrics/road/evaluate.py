@@ -178,7 +178,7 @@ def _frames_from_tube_predictions(tubes: Mapping[str, Mapping[str, Sequence]],
 def evaluate_road_files(annotations_path: str | os.PathLike, predictions_path: str | os.PathLike,
                         subset: str | Sequence[str] = "val", official: bool = True,
                         labels: str | LabelSet | None = None, eval_size: tuple[int, int] | None = None,
-                        metric: str = "stiou") -> RoadEvaluation:
+                        metric: str = "stiou", trust_pickle: bool = False) -> RoadEvaluation:
     """Evaluate a prediction pickle against an annotation JSON.
 
     Args:
@@ -190,12 +190,14 @@ def evaluate_road_files(annotations_path: str | os.PathLike, predictions_path: s
         labels: label set class ids refer to; default the annotation file's (``"roadpp"``: ROAD-Waymo's).
         eval_size: (width, height) of the evaluation space; default by label set (682x512 / 840x600).
         metric: tube overlap, ``"stiou"``, ``"tiou"`` or ``"siou"``.
+        trust_pickle: unpickle any object the prediction file names (it can run code); default: only
+            containers, numbers, strings and numpy arrays.
 
     Raises:
         ValueError: malformed annotations or predictions (the message names the file, and the tube or
             frame where possible), or a subset with no video.
     """
     annotations = load_road(annotations_path, labels)
-    predictions = read_predictions(predictions_path, annotations.labels, None, set(annotations.videos))
+    predictions = read_predictions(predictions_path, annotations.labels, None, set(annotations.videos), trust_pickle)
     return evaluate_road(annotations, subset, tubes=predictions.tubes, frames=predictions.frames,
                          official=official, eval_size=eval_size, metric=metric)

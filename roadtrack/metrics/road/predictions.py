@@ -86,12 +86,17 @@ def parse_frame_detections(data: Mapping[str, Any], labels: LabelSet, source: st
     return out
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit also accepts '²' and '٣', which int() then refuses or reads."""
+    return text.isascii() and text.isdigit()
+
+
 def _split_frame_id(frame_id: Any, video_names: set[str] | None, where: str) -> tuple[str, int]:
-    if not isinstance(frame_id, str) or len(frame_id) < 6 or not frame_id[-5:].isdigit():
+    if not isinstance(frame_id, str) or len(frame_id) < 6 or not _digits(frame_id[-5:]):
         raise ValueError(f"{where}: frame ids must be video name + 5-digit frame number, got {frame_id!r}")
     if video_names is not None and frame_id[:-5] not in video_names:
         for cut in range(len(frame_id) - 6, 0, -1):  # longer frame numbers than 5 digits
-            if frame_id[:cut] in video_names and frame_id[cut:].isdigit():
+            if frame_id[:cut] in video_names and _digits(frame_id[cut:]):
                 return frame_id[:cut], int(frame_id[cut:])
     frame = int(frame_id[-5:])
     if frame < 1:
@@ -108,7 +113,7 @@ class RoadPredictions:
 
 
 def read_predictions(path: str | os.PathLike, labels: LabelSet, frame_size: tuple[float, float] | None = None,
-                     video_names: set[str] | None = None) -> RoadPredictions:
+                     video_names: set[str] | None = None, trust_pickle: bool = False) -> RoadPredictions:
     """Read a prediction pickle of either layout.
 
     Args:
@@ -116,11 +121,14 @@ def read_predictions(path: str | os.PathLike, labels: LabelSet, frame_size: tupl
         labels: used lists that class ids index.
         frame_size: tube boxes must lie in this (width, height) when given.
         video_names: known videos (helps split frame ids).
+        trust_pickle: load any object the pickle names (it can run code); default: only containers,
+            numbers, strings and numpy arrays (see `roadtrack.io.roadpp.load_pickle`).
 
     Raises:
-        ValueError: the file is malformed; the message names it and the offending tube or frame.
+        ValueError: the file is malformed or holds other objects; the message names it and the offending
+            tube, frame or object.
     """
-    data = load_pickle(path)
+    data = load_pickle(path, trust_pickle)
     try:
         kind = predictions_kind(data)
     except ValueError as exc:
