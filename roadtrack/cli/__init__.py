@@ -94,6 +94,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
 def main(argv: Sequence[str] | None = None) -> int:
     # FFmpeg's own log lines ("moov atom not found") would precede our one-line error; we report failures ourselves.
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")  # "Failed to write frame" on a full disk: we check and report
+    if "cv2" in sys.modules:  # already imported: the variable above came too late
+        import cv2
+
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     parser, handlers = build_parser()
     args = parser.parse_args(argv)
     previous = _install_sigterm()
