@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
+import os
+import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
 from roadtrack.core.registry import get
 
 DEFAULT_EMBEDDER = "osnet-onnx"
+# The best motion-only preset (HOTA 60 vs 43 for sort on the MOT15 videos of benchmarks/RESULTS.md).
+DEFAULT_TRACKER = "bytetrack"
 
 
 def _option(text: str) -> tuple[str, Any]:
@@ -49,7 +54,9 @@ def add_parser(sub: Any) -> None:
     track.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N (default: auto)")
     track.add_argument("--detector-opt", type=_option, action="append", default=[], metavar="KEY=VALUE",
                        help="extra detector option (repeatable)")
-    track.add_argument("--tracker", default=None, help="registered tracker preset (default: sort)")
+    track.add_argument("--tracker", default=None,
+                       help=f"registered tracker preset: bytetrack, botsort, ocsort, sort, deepsort, strongsort "
+                            f"(default: {DEFAULT_TRACKER}; README says which to use when)")
     track.add_argument("--tracker-opt", type=_option, action="append", default=[], metavar="KEY=VALUE",
                        help="override a tracker parameter, e.g. max_age=30 (repeatable)")
     track.add_argument("--embedder", default=None,
@@ -70,7 +77,9 @@ def add_parser(sub: Any) -> None:
     track.add_argument("--event-labels", default="road_waymo", choices=["road", "road_waymo", "roadpp"],
                        help="label lists for --events kinematic (a .ckpt brings its own; default: road_waymo, "
                             "which ROAD++ uses)")
-    track.add_argument("--save-video", action="store_true", help="also write OUT/annotated.mp4 with boxes, ids, classes and trails")
+    track.add_argument("--save-video", action="store_true",
+                       help="also write OUT/annotated.mp4 with boxes, ids, classes and trails (needs a source with "
+                            "pixels: a video, image folder or sequence with images)")
     track.add_argument("--batch", type=int, default=1, help="frames per detector call (default: 1)")
     track.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
     track.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -114,8 +123,11 @@ def _stages_from_args(args: argparse.Namespace, source: Path, config: dict) -> d
     for key, value in (("classes", args.classes), ("class_map", args.class_map)):
         if value is not None:
             detector[key] = value
+    _check_weights(detector, explicit=args.detector is not None)
+    _check_opts("detector", detector["name"], args.detector_opt, "--detector-opt")
     detector.update(dict(args.detector_opt))
-    tracker = _chosen(_spec(config.get("tracker")), args.tracker, "sort")
+    tracker = _chosen(_spec(config.get("tracker")), args.tracker, DEFAULT_TRACKER)
+    _check_opts("tracker", tracker["name"], args.tracker_opt, "--tracker-opt")
     tracker.update(dict(args.tracker_opt))
     stages = {**config, "detector": detector, "tracker": tracker}
     embedder = _embedder_spec(args)
@@ -128,9 +140,32 @@ def _stages_from_args(args: argparse.Namespace, source: Path, config: dict) -> d
     return stages
 
 
+def _check_opts(kind: str, name: str, options: list[tuple[str, Any]], flag: str) -> None:
+    """``--tracker-opt max_age=abc`` -> "--tracker-opt max_age: expected int, got 'abc'" (not a numpy TypeError)."""
+    from roadtrack.config import check_options
+
+    get(kind, name)  # an unknown name first: its message lists the registered ones
+    check_options(kind, name, dict(options), where=flag)
+
+
+def _check_weights(detector: dict, explicit: bool) -> None:
+    """Weights in another detector's format: name the detector that reads them."""
+    weights = detector.get("weights")
+    if detector["name"] != "yolo-openvino" or weights is None:
+        return
+    suffix = Path(str(weights)).suffix.lower()
+    hint = {".onnx": "--detector yolox (YOLOX ONNX)",
+            ".pt": "--detector ultralytics (or torchvision for a torchvision state dict)"}.get(suffix)
+    if hint is not None:
+        chosen = "--detector yolo-openvino" if explicit else "the default detector yolo-openvino"
+        raise ValueError(f"--weights {weights}: {chosen} reads an *_openvino_model folder or its .xml; "
+                         f"for {suffix} weights use {hint}")
+
+
 def _embedder_spec(args: argparse.Namespace) -> dict | None:
     if args.embedder is None and args.embedder_weights is None and not args.embedder_opt:
         return None
+    _check_opts("embedder", args.embedder or DEFAULT_EMBEDDER, args.embedder_opt, "--embedder-opt")
     spec = {"name": args.embedder or DEFAULT_EMBEDDER, **dict(args.embedder_opt)}
     if args.embedder_weights is not None:
         spec["weights"] = args.embedder_weights
@@ -150,6 +185,7 @@ def _check_appearance(pipeline: Any, name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from roadtrack.config import load_config
     from roadtrack.io import atomic_write
+    from roadtrack.io.atomic import remove_stale_temporaries
     from roadtrack.pipeline import Pipeline
 
     source = Path(args.source)
@@ -162,18 +198,26 @@ def run(args: argparse.Namespace) -> int:
     formats = args.formats or ["mot"]
     if "roadpp" in formats and not args.events:
         raise ValueError("--format roadpp needs --events (kinematic or a .ckpt)")
-    with warnings.catch_warnings():  # the check below turns Pipeline's warning into this command's error
-        warnings.filterwarnings("ignore", message=".*matches by appearance but no embedder")
-        pipeline = Pipeline.from_config(stages)
-    _check_appearance(pipeline, stages["tracker"]["name"])
-    pipeline.batch_size = args.batch
-    if args.events:
-        from roadtrack.events import event_classifier_from_spec
+    if args.save_video:
+        _check_pixels(source)
+    _output_folder(args.out)  # before any model is loaded: a bad --out fails in a second
+    with _naming_the_option(stages, args.events):
+        with warnings.catch_warnings():  # the check below turns Pipeline's warning into this command's error
+            warnings.filterwarnings("ignore", message=".*matches by appearance but no embedder")
+            pipeline = Pipeline.from_config(stages)
+        _check_appearance(pipeline, stages["tracker"]["name"])
+        pipeline.batch_size = args.batch
+        if args.events:
+            from roadtrack.events import event_classifier_from_spec
 
-        pipeline.event_classifier = event_classifier_from_spec(
-            args.events, labels=args.event_labels, class_names=getattr(pipeline.detector, "class_names", None) or None,
-            device=args.device or "auto")
-    out = Path(args.out)
+            pipeline.event_classifier = event_classifier_from_spec(
+                args.events, labels=args.event_labels,
+                class_names=getattr(pipeline.detector, "class_names", None) or None, device=args.device or "auto")
+    out = _output_folder(args.out)
+    removed = remove_stale_temporaries(out)
+    if removed:
+        print(f"removed {len(removed)} temporary file(s) of earlier runs that were killed: "
+              f"{', '.join(p.name for p in removed)}", file=sys.stderr)
     result = pipeline.run(source, out_dir=out, formats=formats, save_video=args.save_video,
                           keep_tracks=False, progress=not args.no_progress, max_frames=args.max_frames)
     run_info = {"source": str(source), "config": _jsonable(stages), "frames": result.frames,
@@ -185,6 +229,66 @@ def run(args: argparse.Namespace) -> int:
     for kind, path in result.outputs.items():
         print(f"wrote {kind}: {path}")
     return 0
+
+
+def _output_folder(text: str) -> Path:
+    """Create ``--out``; a folder that cannot be created or written is an error naming it and the reason."""
+    out = Path(text)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"--out {out}: cannot create the output folder: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out}: the output folder is not writable")
+    return out
+
+
+def _check_pixels(source: Path) -> None:
+    """--save-video on a source without images would silently write nothing: refuse before any work."""
+    from roadtrack.io import open_source
+
+    opened = open_source(source, max_frames=1)
+    if getattr(opened, "frames_from", True) is None:
+        raise ValueError(f"--save-video: {source} has no images or video to draw on (a MOTChallenge sequence "
+                         f"without its image folder); drop --save-video or add the images")
+
+
+@contextlib.contextmanager
+def _naming_the_option(stages: dict, events: str | None) -> Iterator[None]:
+    """A missing optional package while building the stages: one error naming the option and the extra."""
+    from roadtrack.cli import missing_extra
+
+    try:
+        yield
+    except ImportError as exc:
+        extra = missing_extra(exc)
+        if extra is None:
+            raise
+        option = _option_of(exc, stages, events)
+        raise RuntimeError(f"{option} needs the optional package {extra[0]}, which is not installed: "
+                           f'pip install "roadtrack[{extra[1]}]" (see roadtrack doctor)') from exc
+
+
+def _option_of(exc: BaseException, stages: dict, events: str | None) -> str:
+    """The command-line option whose stage raised ``exc``: the innermost roadtrack subpackage in its traceback."""
+    stage = None
+    for cause in (exc, exc.__cause__, exc.__context__):
+        tb = getattr(cause, "__traceback__", None)
+        while tb is not None:
+            module = tb.tb_frame.f_globals.get("__name__", "")
+            for package, name in (("roadtrack.detectors", "detector"), ("roadtrack.reid", "embedder"),
+                                  ("roadtrack.events", "events")):
+                if module.startswith(package):
+                    stage = name
+            tb = tb.tb_next
+    embedder = stages.get("embedder") or stages["tracker"].get("embedder")
+    if stage == "events" and events:
+        return f"--events {events}"
+    if stage == "embedder" and isinstance(embedder, dict):
+        return f"--embedder {embedder.get('name')}"
+    if stage == "detector":
+        return f"--detector {stages['detector']['name']}"
+    return "roadtrack track"
 
 
 def _jsonable(value: Any) -> Any:

@@ -72,7 +72,7 @@ def draw_events(image: np.ndarray, frame: int, tubes: Sequence[Tube], labels: st
 
     labels = label_set(labels)
     tracks, captions = event_captions(tubes, frame, labels, threshold)
-    return draw_tracks(draw_captions(image, tracks, captions), tracks, dict(enumerate(labels.agent)))
+    return draw_tracks(image, tracks, dict(enumerate(labels.agent)), captions=captions)
 
 
 def render_event_video(source: Any, tubes: Sequence[Tube], path: str | os.PathLike, labels: str | LabelSet,
@@ -104,7 +104,7 @@ def render_event_video(source: Any, tubes: Sequence[Tube], path: str | os.PathLi
                 writer = AnnotatedVideoWriter(path, fps or frames.fps or 12.0, (w, h), dict(enumerate(labels.agent)))
                 video = stack.enter_context(writer)
             tracks, captions = event_captions(tubes, frame.index, labels, threshold)
-            video.write(draw_captions(frame.image, tracks, captions), tracks)
+            video.write(frame.image, tracks, captions)  # captions placed with the labels, not over them
         if video is None:
             raise ValueError(f"source {frames.name!r} yielded no frames")
     return Path(path)

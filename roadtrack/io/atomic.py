@@ -1,19 +1,83 @@
 """Atomic file output: a result file is either complete or absent, never truncated.
 
 Writers fill a temporary file next to the target and move it onto the target only when they finish.
-If writing fails or is interrupted (Ctrl-C), the target is left as it was and what was written so far
-is kept as ``<target>.partial``: results are never lost, but never look complete.
+If writing fails or is interrupted (Ctrl-C, or SIGTERM, which the CLI turns into the same exception),
+the target is left as it was and what was written so far is kept as ``<target>.partial``: results are never
+lost, but never look complete. A process killed outright (SIGKILL, power loss) leaves its temporary
+``<target>.<pid>-<hex>.partial[.mp4]``; `remove_stale_temporaries` deletes those of dead processes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import IO, Any, Iterator
 
 PARTIAL_SUFFIX = ".partial"
+# <target>.<pid>-<8 hex>.partial, optionally followed by an extension OpenCV needs (.mp4).
+_TEMP_NAME = re.compile(r"^.+\.(?P<pid>\d+)-[0-9a-f]{8}\.partial(\.[A-Za-z0-9]+)?$")
+
+
+def temporary_path(target: str | os.PathLike, extension: str = "") -> Path:
+    """A fresh temporary name for ``target`` in its folder: ``<target>.<pid>-<random hex>.partial<extension>``.
+
+    The pid lets a later run tell a dead writer's leftovers from a live writer's file; the random part keeps
+    two writers of the same target apart.
+    """
+    target = Path(target)
+    return target.with_name(f"{target.name}.{os.getpid()}-{secrets.token_hex(4)}{PARTIAL_SUFFIX}{extension}")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # exists but is not ours, or cannot tell: keep its files
+    return True
+
+
+def remove_stale_temporaries(directory: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files of writers that died without cleaning up (``kill -9``, a crash).
+
+    Only names of the form ``<target>.<pid>-<hex>.partial[.ext]`` whose ``pid`` is no longer running are
+    removed; the kept ``<target>.partial`` of an interrupted run stays until its target is written again.
+
+    Args:
+        directory: an output folder; a missing folder has nothing to clean.
+
+    Returns:
+        The removed paths.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    removed = []
+    for path in directory.iterdir():
+        match = _TEMP_NAME.match(path.name)
+        if match and path.is_file() and not _pid_alive(int(match["pid"])):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def with_filename(exc: BaseException, path: str | os.PathLike) -> BaseException:
+    """``exc`` itself, or for an OSError that names no file (ENOSPC from ``write``) or only a temporary name,
+    a copy naming ``path``, the file the user asked for."""
+    if not isinstance(exc, OSError) or exc.errno is None:
+        return exc
+    if exc.filename is None or _TEMP_NAME.match(Path(str(exc.filename)).name):
+        named = OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path))
+        named.__cause__ = exc
+        return named
+    return exc
 
 
 def partial_path(target: str | os.PathLike) -> Path:
@@ -61,19 +125,30 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs: Any) -
     if mode not in ("w", "wt", "wb"):
         raise ValueError(f"atomic_write needs a write mode ('w', 'wt' or 'wb'), got {mode!r}")
     target = Path(path)
-    # A random part keeps two writers of the same target from sharing a temporary file.
-    tmp = target.with_name(f"{target.name}.{os.getpid()}-{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
-    file = open(tmp, mode, **open_kwargs)
+    tmp = temporary_path(target)
+    try:
+        file = open(tmp, mode, **open_kwargs)
+    except OSError as exc:
+        raise with_filename(exc, target) from exc
     try:
         yield file
         file.flush()
         os.fsync(file.fileno())
-    except BaseException:
         file.close()
+    except BaseException as exc:
+        # Closing flushes the buffer again: on a full disk that raises ENOSPC a second time, which must not
+        # skip the rename below nor replace the body's exception.
+        with contextlib.suppress(OSError):
+            file.close()
         with contextlib.suppress(OSError):  # the body's exception matters more than a failed rename
             os.replace(tmp, partial_path(target))
-        raise
-    file.close()
+        if tmp.exists():  # the rename failed: do not leave a pid-named temporary behind
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        named = with_filename(exc, target)
+        if named is exc:
+            raise
+        raise named from exc
     commit_file(tmp, target, fsync=False)
 
 
@@ -93,8 +168,9 @@ def commit_file(tmp_path: str | os.PathLike, target: str | os.PathLike, fsync: b
         with open(tmp_path, "rb") as f:
             os.fsync(f.fileno())
     os.replace(tmp_path, target)
-    with contextlib.suppress(FileNotFoundError):
-        partial_path(target).unlink()
+    for kept in (partial_path(target), partial_path(target).with_name(partial_path(target).name + target.suffix)):
+        with contextlib.suppress(FileNotFoundError):  # an earlier interrupted run's <target>.partial[.mp4]
+            kept.unlink()
     _fsync_dir(target.parent)
     return target
 
