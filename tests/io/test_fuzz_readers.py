@@ -136,7 +136,7 @@ _FRAME_LAYOUT = st.dictionaries(st.sampled_from(["agent_ness", "agent", "av_acti
 @FUZZ
 @given(st.one_of(_FRAME_LAYOUT, _SUBMISSION))
 def test_road_predictions_reader(data):
-    from roadtrack.datasets.labels import label_set
+    from roadtrack.core.labels import label_set
     from roadtrack.metrics.road.predictions import read_predictions
 
     labels = label_set("road_waymo")
@@ -154,7 +154,7 @@ def test_binary_file_is_named(tmp_path, reader):
 
 def test_non_ascii_digits_in_a_frame_id_are_named(tmp_path):
     # str.isdigit accepts '²', which int() refuses: this surfaced as a bare "invalid literal for int()".
-    from roadtrack.datasets.labels import label_set
+    from roadtrack.core.labels import label_set
     from roadtrack.metrics.road.predictions import read_predictions
 
     path = tmp_path / "frames.pkl"
