@@ -79,8 +79,8 @@ class Peer:
                 self.tracker = _boxmot18(kind, reid, frames, int(round(frame_rate)))
                 self.reid = getattr(self.tracker, "reid_model", None) or getattr(self.tracker, "model", None)
             self.cmc = getattr(self.tracker, "cmc", None)
-            if isinstance(self.cmc, _IdentityCMC):
-                self.cmc = None
+            if isinstance(self.cmc, _IdentityCMC) or getattr(self.tracker, "cmc_off", False):
+                self.cmc = None  # built but never called
         elif family == "ultralytics":
             from ultralytics.trackers.track import TRACKER_MAP
             from ultralytics.utils import YAML, IterableSimpleNamespace
