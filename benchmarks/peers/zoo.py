@@ -11,6 +11,8 @@ Settings: the libraries' tracker classes at their constructor defaults, except w
   replaced by the identity there);
 - ReID only with ``reid`` (the shared OSNet ONNX); without it the trackers run motion-only (``with_reid=False``,
   Deep OC-SORT ``embedding_off``/``use_embeddings=False``);
+- BoxMOT 18's Hybrid-SORT without ReID gets ``EG_weight_high_score=0`` (see _boxmot18: at its default it weighs
+  NaN appearance costs of all-zero features and swaps ids every frame; BoxMOT 25 gates that step on embeddings);
 - Deep OC-SORT keeps ``cmc_off=True`` with BoxMOT 18 (its default SOF CMC raises a Cholesky LinAlgError on the
   videos: ../shared/benchmarks/peers-e2e.md);
 - ``boxmot-boosttrack++``: BoostTrack with ``use_rich_s``, ``use_sb``, ``use_vt`` on, the switches BoxMOT's own
@@ -140,7 +142,10 @@ def _boxmot18(kind: str, reid: str | None, frames: bool, rate: int):
             module.ReID = saved
     if kind == "hybridsort":
         from boxmot.trackers.hybridsort.hybridsort import HybridSort
-        tracker = HybridSort(**common, with_reid=reid is not None)
+        # Without ReID, 18 still runs its embedding-guided first step on all-zero features (NaN costs: ids swap
+        # every frame, HOTA 19.8 instead of 48.1 on TUD-Campus); its weight 0 is Hybrid-SORT without appearance.
+        no_eg = {} if reid else {"EG_weight_high_score": 0.0}
+        tracker = HybridSort(**common, with_reid=reid is not None, **no_eg)
         if not frames:
             tracker.cmc = _IdentityCMC()
         return tracker
