@@ -13,8 +13,8 @@ Settings: the libraries' tracker classes at their constructor defaults, except w
   Deep OC-SORT ``embedding_off``/``use_embeddings=False``);
 - BoxMOT 18's Hybrid-SORT without ReID gets ``EG_weight_high_score=0`` (see _boxmot18: at its default it weighs
   NaN appearance costs of all-zero features and swaps ids every frame; BoxMOT 25 gates that step on embeddings);
-- Deep OC-SORT keeps ``cmc_off=True`` with BoxMOT 18 (its default SOF CMC raises a Cholesky LinAlgError on the
-  videos: ../shared/benchmarks/peers-e2e.md);
+- Deep OC-SORT keeps ``cmc_off=True`` (BoxMOT 18's default SOF CMC raises a Cholesky LinAlgError on the videos:
+  ../shared/benchmarks/peers-e2e.md; 25's runs, slowly and less accurately: see _boxmot25);
 - ``boxmot-boosttrack++``: BoostTrack with ``use_rich_s``, ``use_sb``, ``use_vt`` on, the switches BoxMOT's own
   boosttrack.yaml marks "True for BoostTrack++";
 - the frame rate goes to the trackers that take one (ByteTrack, BoT-SORT); the others count in frames.
@@ -166,7 +166,9 @@ def _boxmot25(kind: str, reid: str | None, frames: bool):
         common = {"reid_model": ReID(weights=Path(reid), device="cpu", half=False).model}
     if kind == "deepocsort":
         from boxmot.trackers.box.deepocsort.tracker import DeepOcSort
-        return DeepOcSort(use_embeddings=reid is not None, cmc_off=not frames, **common)
+        # CMC off as with 18 (same row label): 25's default SOF ran but cost 310 ms/frame with its per-observation
+        # warps and dropped B to 37.8 HOTA (51.4 off), 2026-12-06 at load ~9.
+        return DeepOcSort(use_embeddings=reid is not None, cmc_off=True, **common)
     if kind == "hybridsort":
         from boxmot.trackers.box.hybridsort.tracker import HybridSort
         return HybridSort(use_embeddings=reid is not None, **({} if frames else {"cmc_method": None}), **common)
