@@ -8,8 +8,8 @@ Compare mode (issue 9, target B): every roadtrack preset and the peers' pipeline
 ground truth (TUD-Campus, TUD-Stadtmitte, PETS09-S2L1), YOLOv8n int8 OpenVINO, person class, confidence 0.25,
 scored as ../shared/benchmarks/peers-e2e.md describes (gt conf-0 rows dropped, frame-weighted HOTA/MOTA/IDF1).
 
-    python benchmarks/pipeline.py --compare [--peers-python PATH] [--no-peers] [--presets sort,botsort+reid,...]
-                                            [--repeats 3]
+    python benchmarks/pipeline.py --compare [--peers-python PATH] [--newest-boxmot-python PATH] [--no-peers]
+                                            [--presets sort,botsort+reid,...] [--repeats 3]
 
 The detector (roadtrack's native OpenVINO YOLOv8, the model the peers used) runs once per video and its ms per
 frame is measured alone, on frames decoded ahead in chunks of 64. Every tracker stage -- roadtrack's (update with
@@ -17,7 +17,9 @@ its embedder and CMC) and the peers' (in their own environment, /work/peers-venv
 $ROADTRACK_PEERS_PYTHON, through benchmarks/peers/run_peer.py) -- then runs on those detections and the decoded
 frames, decoding not timed, so every pipeline's end-to-end frames/s is ``1000 / (detector ms + tracker ms)``.
 Motion-only tracker stages (ours and the peers') run ``--repeats`` times per video and the fastest pass counts, as
-in A. This script installs nothing.
+in A. The peers of issue 16's presets also run with the newest BoxMOT (default /work/peers-venv-new/bin/python,
+or $ROADTRACK_NEWEST_BOXMOT_PYTHON; skipped when missing). A preset not registered in roadtrack is skipped with
+one line; its peers still run. This script installs nothing.
 """
 
 from __future__ import annotations
@@ -50,22 +52,44 @@ MOBILENET = SHARED / "models" / "reid" / "mobilenetv2_bottleneck_wts.pt"
 RUN_PEER = Path(__file__).resolve().parent / "peers" / "run_peer.py"
 DECODE_CHUNK = 64  # frames decoded ahead of the timed detector calls (~85 MB of 768x576 frames)
 DEFAULT_PEERS_PYTHON = os.environ.get("ROADTRACK_PEERS_PYTHON", "/work/peers-venv/bin/python")
-# roadtrack preset label -> (preset, options, uses the default embedder, peer label, peer runner name, peer uses OSNet)
+# The newest BoxMOT release (25.0.0) in its own environment: it runs the peers of the new presets a second time.
+NEWEST_BOXMOT_PYTHON = os.environ.get("ROADTRACK_NEWEST_BOXMOT_PYTHON", "/work/peers-venv-new/bin/python")
+NEWEST_BOXMOT_PEERS = ("boxmot-deepocsort", "boxmot-hybridsort", "boxmot-boosttrack", "boxmot-boosttrack++")
+BOTSORT_ECC = (("BoxMOT BoT-SORT (ECC, no ReID)", "boxmot-botsort", False),)
+BOTSORT_OSNET = (("BoxMOT BoT-SORT + OSNet", "boxmot-botsort", True),)
+# roadtrack preset label -> (preset, options, uses the default embedder, peers: (label, runner name, uses OSNet), the
+# first compared in the row, the others on a line each). Runner names and settings: peers/zoo.py.
 PRESETS = {
-    "sort": ("sort", {}, False, None, None, False),
-    "bytetrack": ("bytetrack", {}, False, "BoxMOT ByteTrack", "boxmot-bytetrack", False),
-    "ocsort": ("ocsort", {}, False, "BoxMOT OC-SORT", "boxmot-ocsort", False),
-    "botsort": ("botsort", {"with_reid": False}, False, "BoxMOT BoT-SORT (ECC, no ReID)", "boxmot-botsort", False),
-    "botsort+reid": ("botsort", {}, True, "BoxMOT BoT-SORT + OSNet", "boxmot-botsort", True),
-    "strongsort+reid": ("strongsort", {}, True, "BoxMOT StrongSORT + OSNet", "boxmot-strongsort", True),
-    "deepsort+reid": ("deepsort", {}, True, "deep-sort-realtime (MobileNetV2)", "deep-sort-realtime", False),
+    "sort": ("sort", {}, False, ()),
+    "bytetrack": ("bytetrack", {}, False, (("BoxMOT ByteTrack", "boxmot-bytetrack", False),)),
+    "ocsort": ("ocsort", {}, False, (("BoxMOT OC-SORT", "boxmot-ocsort", False),)),
+    "botsort": ("botsort", {"with_reid": False}, False, BOTSORT_ECC),
+    "botsort+reid": ("botsort", {}, True, BOTSORT_OSNET),
+    "strongsort+reid": ("strongsort", {}, True, (("BoxMOT StrongSORT + OSNet", "boxmot-strongsort", True),)),
+    "deepsort+reid": ("deepsort", {}, True, (("deep-sort-realtime (MobileNetV2)", "deep-sort-realtime", False),)),
     # The published algorithms, without roadtrack's lost-track recovery step:
-    "bytetrack/no-recovery": ("bytetrack", {"recovery": False}, False, "BoxMOT ByteTrack", "boxmot-bytetrack", False),
-    "botsort/no-recovery": ("botsort", {"with_reid": False, "recovery": False}, False, "BoxMOT BoT-SORT (ECC, no ReID)",
-                            "boxmot-botsort", False),
-    "botsort+reid/no-recovery": ("botsort", {"recovery": False}, True, "BoxMOT BoT-SORT + OSNet", "boxmot-botsort", True),
+    "bytetrack/no-recovery": ("bytetrack", {"recovery": False}, False, (("BoxMOT ByteTrack", "boxmot-bytetrack", False),)),
+    "botsort/no-recovery": ("botsort", {"with_reid": False, "recovery": False}, False, BOTSORT_ECC),
+    "botsort+reid/no-recovery": ("botsort", {"recovery": False}, True, BOTSORT_OSNET),
+    # Issue 16's presets: motion only (no embedder given; with_reid=False where the preset has that option) and with
+    # OSNet. BoxMOT's BoostTrack at its class defaults is plain BoostTrack; "++" turns on BoostTrack++'s switches.
+    "deepocsort": ("deepocsort", {}, False, (("BoxMOT Deep OC-SORT (no ReID, CMC off)", "boxmot-deepocsort", False),)),
+    "deepocsort+reid": ("deepocsort", {}, True, (("BoxMOT Deep OC-SORT + OSNet (CMC off)", "boxmot-deepocsort", True),)),
+    "hybridsort": ("hybridsort", {}, False, (("BoxMOT Hybrid-SORT (ECC, no ReID)", "boxmot-hybridsort", False),)),
+    "hybridsort+reid": ("hybridsort", {}, True, (("BoxMOT Hybrid-SORT + OSNet (ECC)", "boxmot-hybridsort", True),)),
+    "boosttrack": ("boosttrack", {}, False, (("BoxMOT BoostTrack (ECC, no ReID)", "boxmot-boosttrack", False),
+                                            ("BoxMOT BoostTrack++ (ECC, no ReID)", "boxmot-boosttrack++", False))),
+    "boosttrack+reid": ("boosttrack", {}, True, (("BoxMOT BoostTrack + OSNet (ECC)", "boxmot-boosttrack", True),
+                                                ("BoxMOT BoostTrack++ + OSNet (ECC)", "boxmot-boosttrack++", True))),
+    "tracktrack": ("tracktrack", {}, False, (("Ultralytics TrackTrack (GMC sparse flow, no ReID)",
+                                              "ultralytics-tracktrack", False),)),
+    "fasttracker": ("fasttracker", {}, False, (("Ultralytics FastTracker", "ultralytics-fasttrack", False),)),
+    "cbiou": ("cbiou", {}, False, ()),  # in neither BoxMOT 18/25 nor Ultralytics 8.4.190
+    "ucmctrack": ("ucmctrack", {}, False, ()),  # in neither
 }
-# ../shared/benchmarks/peers-e2e.md: best peer HOTA / IDF1 per algorithm (the targets).
+NO_PEER = "no peer: none in BoxMOT 18/25 or Ultralytics 8.4.190"
+# ../shared/benchmarks/peers-e2e.md: best peer HOTA / IDF1 per algorithm (the targets). The new presets' target
+# is their peers' best HOTA and IDF1 in the same run.
 TARGETS = {"bytetrack": (57.6, 76.0), "ocsort": (50.2, 64.0), "botsort": (59.7, 80.7), "botsort+reid": (59.7, 80.7),
            "strongsort+reid": (52.3, 65.0), "deepsort+reid": (52.1, 65.2), "bytetrack/no-recovery": (57.6, 76.0),
            "botsort/no-recovery": (59.7, 80.7), "botsort+reid/no-recovery": (59.7, 80.7)}
@@ -131,6 +155,28 @@ def detect_all(detector) -> tuple[dict, float]:
     return cache, 1000.0 * seconds / frames
 
 
+def _options(preset: str, options: dict, reid: bool) -> dict:
+    """Motion-only rows of presets that have a ``with_reid`` switch set it off (as ``botsort`` does by name)."""
+    import inspect
+
+    from roadtrack.core.registry import get
+
+    if not reid and "with_reid" not in options and "with_reid" in inspect.signature(get("tracker", preset)).parameters:
+        return {**options, "with_reid": False}
+    return options
+
+
+def registered(name: str) -> bool:
+    """Whether roadtrack has a tracker preset ``name`` (the new presets are being written: skip, do not crash)."""
+    from roadtrack.core.registry import get
+
+    try:
+        get("tracker", name)
+    except ValueError:
+        return False
+    return True
+
+
 def run_roadtrack(label: str, cache: dict, detect_ms: float, repeats: int = 1) -> dict:
     """One preset's tracker stage (update with its embedder and CMC) on the cached detections and the decoded
     frames, exactly as the peers are run; per video the fastest of ``repeats`` passes counts. Returns scores and
@@ -139,8 +185,8 @@ def run_roadtrack(label: str, cache: dict, detect_ms: float, repeats: int = 1) -
     from roadtrack.core.registry import build
     from roadtrack.io import open_source
 
-    preset, options, reid, *_ = PRESETS[label]
-    tracker = build("tracker", preset, **options, **({"embedder": _embedder()} if reid else {}))
+    preset, options, reid, _ = PRESETS[label]
+    tracker = build("tracker", preset, **_options(preset, options, reid), **({"embedder": _embedder()} if reid else {}))
     reid_t = Timed(tracker.embedder, "embed") if tracker.embedder is not None else None
     cmc_t = Timed(tracker.cmc, "estimate") if getattr(tracker, "cmc", None) is not None else None
     per_seq, weights, seconds, reid_s, cmc_s = [], [], 0.0, 0.0, 0.0
@@ -171,10 +217,11 @@ def run_roadtrack(label: str, cache: dict, detect_ms: float, repeats: int = 1) -
     return out
 
 
-def run_peer(python: str, label: str, cache: dict, tmp: Path, detect_ms: float, repeats: int = 1) -> dict:
+def run_peer(python: str, runner: str, with_osnet: bool, cache: dict, tmp: Path, detect_ms: float,
+             repeats: int = 1) -> dict:
+    """One peer's tracker stage on the cached detections of every video (in its environment), scored and timed."""
     from peers.scoring import combine, read_rows, score_sequence
 
-    *_, runner, with_osnet = PRESETS[label]
     per_seq, weights, totals = [], [], {"track": 0.0, "reid": 0.0, "cmc": 0.0}
     has = {"reid": False, "cmc": False}
     for name, video in VIDEOS.items():
@@ -186,7 +233,7 @@ def run_peer(python: str, label: str, cache: dict, tmp: Path, detect_ms: float, 
             np.savez(npz, frame=frame, xyxy=np.concatenate([d.xyxy for _, d in dets]).reshape(-1, 4),
                      scores=np.concatenate([d.scores for _, d in dets]),
                      class_ids=np.concatenate([d.class_ids for _, d in dets]))
-        out_txt = tmp / f"{runner}-{name}.txt"
+        out_txt = tmp / f"{runner}-{abs(hash(python))}-{name}.txt"
         cmd = [python, str(RUN_PEER), "e2e", "--tracker", runner, "--video", str(seq / video), "--dets", str(npz),
                "--out", str(out_txt), "--repeats", str(repeats)]
         if with_osnet:
@@ -197,6 +244,7 @@ def run_peer(python: str, label: str, cache: dict, tmp: Path, detect_ms: float, 
         if proc.returncode != 0:
             raise RuntimeError(f"peer {runner} failed on {name}:\n{proc.stderr[-3000:]}")
         result = json.loads(proc.stdout.strip().splitlines()[-1])
+        version = result.get("version", "")
         totals["track"] += result["track_seconds"]
         for key in ("reid", "cmc"):
             if f"{key}_seconds" in result:
@@ -210,6 +258,7 @@ def run_peer(python: str, label: str, cache: dict, tmp: Path, detect_ms: float, 
                 "reid_ms": 1000 * totals["reid"] / frames if has["reid"] else None,
                 "cmc_ms": 1000 * totals["cmc"] / frames if has["cmc"] else None})
     out["fps"] = 1000.0 / (out["detect_ms"] + out["track_ms"])
+    out["version"] = version
     return out
 
 
@@ -219,32 +268,47 @@ def _ms(value) -> str:
 
 def compare_mode(args) -> None:
     labels = args.presets.split(",")
-    print(f"# {datetime.datetime.now():%Y-%m-%d %H:%M} {platform.node()}, {os.cpu_count()} cores, whole pipeline on "
-          f"{', '.join(VIDEOS)} (YOLOv8n int8 OpenVINO, person, conf 0.25); peers on the same detections")
+    print(f"# {datetime.datetime.now():%Y-%m-%d %H:%M} {platform.node()}, {os.cpu_count()} cores, load "
+          f"{os.getloadavg()[0]:.2f}, whole pipeline on {', '.join(VIDEOS)} (YOLOv8n int8 OpenVINO, person, conf "
+          f"0.25); peers on the same detections")
     print("| pipeline | HOTA | MOTA | IDF1 | IDSW | detector ms | tracker ms (incl. ReID, CMC) | ReID ms | CMC ms | "
           "end-to-end frames/s | vs peer: ΔHOTA / ΔIDF1, tracker speed ratio, e2e ratio | target HOTA/IDF1 met |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     cache, detect_ms = detect_all(_detector())
-    peer_results: dict[str, dict] = {}
+    peer_results: dict[tuple[str, str, bool], tuple[str, dict]] = {}
+    newest = args.newest_boxmot_python if args.newest_boxmot_python and Path(args.newest_boxmot_python).exists() else ""
     with tempfile.TemporaryDirectory() as tmp:
         for label in labels:
+            preset, _, reid, peers = PRESETS[label]
             # Timing repeats for the fast motion-only stages (noisy below a millisecond); appearance ones run once.
-            repeats = 1 if PRESETS[label][2] else args.repeats
+            repeats = 1 if reid else args.repeats
+            runs = [] if args.no_peers else [(args.peers_python, *p) for p in peers] + [
+                (newest, *p) for p in peers if newest and p[1] in NEWEST_BOXMOT_PEERS]
+            refs = []
+            for python, peer_label, runner, osnet in runs:
+                key = (python, runner, osnet)
+                if key not in peer_results:  # each peer runs once, compared with every matching preset
+                    result = run_peer(python, runner, osnet, cache, Path(tmp), detect_ms, repeats)
+                    name = peer_label if python == args.peers_python else f"{peer_label} [{result['version']}]"
+                    peer_results[key] = (name, result)
+                    print(_row(name, result, "", ""), flush=True)
+                refs.append(peer_results[key])
+            if not registered(preset):
+                print(f"| roadtrack {label} | not registered in roadtrack yet: skipped | | | | | | | | | | |", flush=True)
+                continue
             ours = run_roadtrack(label, cache, detect_ms, repeats)
-            peer_label = PRESETS[label][3]
-            theirs = None
-            if peer_label is not None and not args.no_peers:
-                if peer_label not in peer_results:  # each peer runs once, compared with every matching preset
-                    peer_results[peer_label] = run_peer(args.peers_python, label, cache, Path(tmp), detect_ms, repeats)
-                    print(_row(peer_label, peer_results[peer_label], "", ""), flush=True)
-                theirs = peer_results[peer_label]
-            versus = "" if theirs is None else (
-                f"{ours['HOTA'] - theirs['HOTA']:+.1f} / {ours['IDF1'] - theirs['IDF1']:+.1f}, "
-                f"{theirs['track_ms'] / ours['track_ms']:.1f}×, {ours['fps'] / theirs['fps']:.2f}×")
-            target = TARGETS.get(label)
-            met = "" if target is None else ("yes" if ours["HOTA"] >= target[0] and ours["IDF1"] >= target[1] else
-                                              f"no ({target[0]} / {target[1]})")
-            print(_row(f"**roadtrack {label}**", ours, versus, met), flush=True)
+            target = TARGETS.get(label) or (refs and (max(r["HOTA"] for _, r in refs), max(r["IDF1"] for _, r in refs)))
+            met = "" if not target else ("yes" if ours["HOTA"] >= target[0] and ours["IDF1"] >= target[1] else
+                                         f"no ({target[0]:.1f} / {target[1]:.1f})")
+            print(_row(f"**roadtrack {label}**", ours, _versus(ours, refs[0][1]) if refs else
+                       ("" if peers or label == "sort" else NO_PEER), met), flush=True)
+            for name, theirs in refs[1:]:
+                print(f"| ↳ roadtrack {label} vs {name} | | | | | | | | | | {_versus(ours, theirs)} | |", flush=True)
+
+
+def _versus(ours: dict, theirs: dict) -> str:
+    return (f"{ours['HOTA'] - theirs['HOTA']:+.1f} / {ours['IDF1'] - theirs['IDF1']:+.1f}, "
+            f"{theirs['track_ms'] / ours['track_ms']:.1f}×, {ours['fps'] / theirs['fps']:.2f}×")
 
 
 def _row(name: str, r: dict, versus: str, met: str) -> str:
@@ -261,6 +325,8 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true", help="part B: every preset and the peers on three videos")
     parser.add_argument("--presets", default=",".join(PRESETS), help=f"comma-separated, from: {', '.join(PRESETS)}")
     parser.add_argument("--peers-python", default=DEFAULT_PEERS_PYTHON)
+    parser.add_argument("--newest-boxmot-python", default=NEWEST_BOXMOT_PYTHON,
+                        help="the newest BoxMOT's environment (skipped when missing; '' turns it off)")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--repeats", type=int, default=3,
                         help="passes per video for motion-only tracker stages, ours and the peers' (fastest counts)")

@@ -1,14 +1,16 @@
 """Trackers alone on MOT15 public detections, roadtrack presets against peers, in one run (issue 9, target A).
 
-    python benchmarks/trackers.py [--peers-python PATH] [--repeats 3] [--no-peers] [--presets sort,bytetrack]
-                                  [--sizes 10,100,1000] [--no-scaling]
+    python benchmarks/trackers.py [--peers-python PATH] [--newest-boxmot-python PATH] [--repeats 3] [--no-peers]
+                                  [--presets sort,bytetrack] [--sizes 10,100,1000] [--no-scaling]
 
 Data: the 11 sequences of ../shared/data/MOT15/train with their det/det.txt, scored as
 ../shared/benchmarks/peers-mot15.md describes (all gt rows kept, HOTA from TrackEval, MOTA/IDF1/IDSW from
 py-motmetrics at IoU 0.5, frame-weighted; trackers with a frame-rate option get each sequence's frame rate,
 which is how the published peer figures were made). Timing: tracker update calls only, best of ``--repeats``
 per sequence. Peers run in their own environment (default /work/peers-venv/bin/python, or $ROADTRACK_PEERS_PYTHON)
-through benchmarks/peers/run_peer.py; this script installs nothing.
+through benchmarks/peers/run_peer.py; the peers of issue 16's presets also run with the newest BoxMOT (default
+/work/peers-venv-new/bin/python, or $ROADTRACK_NEWEST_BOXMOT_PYTHON; skipped when missing). A preset not
+registered in roadtrack is skipped with one line, its peers still run. This script installs nothing.
 
 Then the scaling test: synthetic scenes of 10 .. 1000 objects moving linearly with noise; per-frame update time.
 
@@ -40,23 +42,54 @@ from _shared import MOT15  # noqa: E402
 from peers.scoring import combine, read_rows, score_sequence, tracks_to_rows  # noqa: E402
 
 from roadtrack.core import Detections  # noqa: E402
-from roadtrack.core.registry import build  # noqa: E402
+from roadtrack.core.registry import build, get  # noqa: E402
 import roadtrack.trackers  # noqa: E402,F401
 
 RUN_PEER = Path(__file__).resolve().parent / "peers" / "run_peer.py"
 DEFAULT_PEERS_PYTHON = os.environ.get("ROADTRACK_PEERS_PYTHON", "/work/peers-venv/bin/python")
-# roadtrack preset (and options) -> the same algorithm in BoxMOT; BoT-SORT without ReID and CMC (no frames).
+# The newest BoxMOT release (25.0.0) in its own environment: it runs the peers of the new presets a second time.
+NEWEST_BOXMOT_PYTHON = os.environ.get("ROADTRACK_NEWEST_BOXMOT_PYTHON", "/work/peers-venv-new/bin/python")
+NEWEST_BOXMOT_PEERS = ("boxmot-deepocsort", "boxmot-hybridsort", "boxmot-boosttrack", "boxmot-boosttrack++")
+# roadtrack preset key -> (registered name, options, peers: the same algorithm elsewhere, the first one compared
+# in the row, the others on a line each); BoT-SORT without ReID and CMC (no frames). Peer names: peers/zoo.py.
 PRESETS = {
-    "sort": ("sort", {}, None),
-    "bytetrack": ("bytetrack", {}, "boxmot-bytetrack"),
-    "ocsort": ("ocsort", {}, "boxmot-ocsort"),
-    "botsort": ("botsort", {"with_reid": False, "cmc": None}, "boxmot-botsort"),
+    "sort": ("sort", {}, ()),
+    "bytetrack": ("bytetrack", {}, ("boxmot-bytetrack",)),
+    "ocsort": ("ocsort", {}, ("boxmot-ocsort",)),
+    "botsort": ("botsort", {"with_reid": False, "cmc": None}, ("boxmot-botsort",)),
     # The published algorithms, without roadtrack's lost-track recovery step:
-    "bytetrack/no-recovery": ("bytetrack", {"recovery": False}, "boxmot-bytetrack"),
-    "botsort/no-recovery": ("botsort", {"with_reid": False, "cmc": None, "recovery": False}, "boxmot-botsort"),
+    "bytetrack/no-recovery": ("bytetrack", {"recovery": False}, ("boxmot-bytetrack",)),
+    "botsort/no-recovery": ("botsort", {"with_reid": False, "cmc": None, "recovery": False}, ("boxmot-botsort",)),
+    # Issue 16's presets (motion only here: A has no frames). BoostTrack at BoxMOT's class defaults is BoostTrack
+    # (the "+"/"++" switches off); boxmot-boosttrack++ turns on the three switches of BoostTrack++.
+    "deepocsort": ("deepocsort", {}, ("boxmot-deepocsort",)),
+    "hybridsort": ("hybridsort", {}, ("boxmot-hybridsort",)),
+    "boosttrack": ("boosttrack", {}, ("boxmot-boosttrack", "boxmot-boosttrack++")),
+    "tracktrack": ("tracktrack", {}, ("ultralytics-tracktrack",)),
+    "fasttracker": ("fasttracker", {}, ("ultralytics-fasttrack",)),
+    "cbiou": ("cbiou", {}, ()),  # in neither BoxMOT 18/25 nor Ultralytics 8.4.190 (roboflow trackers has it)
+    "ucmctrack": ("ucmctrack", {}, ()),  # in neither
 }
 # Published by ../shared/benchmarks/peers-mot15.md; abewley/sort is not on PyPI, so it is not rerun here.
 ORIGINAL_SORT = {"HOTA": 35.25, "MOTA": 40.84, "IDF1": 45.82, "IDSW": 582, "fps": 2380.0}
+NO_PEER = "none in BoxMOT 18/25 or Ultralytics 8.4.190"
+
+
+def registered(name: str) -> bool:
+    """Whether roadtrack has a tracker preset ``name`` (the new presets are being written: skip, do not crash)."""
+    try:
+        get("tracker", name)
+    except ValueError:
+        return False
+    return True
+
+
+def peer_runs(peers: tuple[str, ...], args) -> list[tuple[str, str]]:
+    """(python, peer) pairs: each peer in the peers' environment, then the new ones with the newest BoxMOT too."""
+    runs = [(args.peers_python, p) for p in peers]
+    if args.newest_boxmot_python and Path(args.newest_boxmot_python).exists():
+        runs += [(args.newest_boxmot_python, p) for p in peers if p in NEWEST_BOXMOT_PEERS]
+    return runs
 
 
 def sequences() -> list[tuple[Path, int]]:
@@ -112,7 +145,8 @@ def run_roadtrack(name: str, options: dict, seqs, repeats: int) -> tuple[dict[st
     return outputs, total
 
 
-def run_peer(python: str, peer: str, seqs, repeats: int) -> tuple[dict[str, np.ndarray], float]:
+def run_peer(python: str, peer: str, seqs, repeats: int) -> tuple[dict[str, np.ndarray], float, str]:
+    """MOT rows per sequence, total best-of-``repeats`` update seconds, and the peer library's version."""
     with tempfile.TemporaryDirectory() as out:
         proc = subprocess.run([python, str(RUN_PEER), "mot15", "--tracker", peer, "--data", str(MOT15), "--out", out,
                                "--repeats", str(repeats), "--seq-frame-rate"], capture_output=True, text=True,
@@ -120,7 +154,8 @@ def run_peer(python: str, peer: str, seqs, repeats: int) -> tuple[dict[str, np.n
         if proc.returncode != 0:
             raise RuntimeError(f"peer {peer} failed:\n{proc.stderr[-2000:]}")
         result = json.loads(proc.stdout.strip().splitlines()[-1])
-        return {seq.name: read_rows(Path(out) / f"{seq.name}.txt") for seq, _ in seqs}, result["seconds"]
+        rows = {seq.name: read_rows(Path(out) / f"{seq.name}.txt") for seq, _ in seqs}
+        return rows, result["seconds"], result.get("version", "")
 
 
 def score(outputs: dict[str, np.ndarray], seqs) -> dict:
@@ -251,10 +286,59 @@ def _peer_cmc(python: str, method: str, frames: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _fmt(r: dict) -> str:
+    return f"{r['HOTA']:.2f} | {r['MOTA']:.2f} | {r['IDF1']:.2f} | {r['IDSW']} | {r['fps']:.0f} | {1000 / r['fps']:.3f}"
+
+
+def _versus(ours: dict, ref: dict | None) -> str:
+    if ref is None:
+        return "- | - | - | -"
+    return " | ".join([f"{ours[m] - ref[m]:+.3f}" for m in ("HOTA", "MOTA", "IDF1")] + [f"{ours['fps'] / ref['fps']:.2f}×"])
+
+
+def accuracy_table(args) -> None:
+    """A: each preset on MOT15 public detections beside its peers, scored and timed in this run."""
+    seqs = sequences()
+    total_frames = sum(n for _, n in seqs)
+    print(f"# {datetime.datetime.now():%Y-%m-%d %H:%M} {platform.node()}, {os.cpu_count()} cores, load "
+          f"{os.getloadavg()[0]:.2f}, MOT15 train public detections, {len(seqs)} sequences, {total_frames} frames, "
+          f"best of {args.repeats}")
+    print("| tracker | HOTA | MOTA | IDF1 | IDSW | frames/s (update only) | ms/frame | peer | ΔHOTA | ΔMOTA | ΔIDF1 | "
+          "speed ratio (peer ms / ours) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    peer_scores: dict[tuple[str, str], tuple[str, dict]] = {}
+    for key in args.presets.split(","):
+        name, options, peers = PRESETS[key]
+        refs = []  # (label, scores) of this preset's peers, in this run
+        if key == "sort":
+            refs.append(("SORT (abewley, peers-mot15.md)", ORIGINAL_SORT))
+        for python, peer in ([] if args.no_peers else peer_runs(peers, args)):
+            if (python, peer) not in peer_scores:
+                peer_out, peer_seconds, version = run_peer(python, peer, seqs, args.repeats)
+                ref = score(peer_out, seqs)
+                ref["fps"] = total_frames / peer_seconds
+                peer_scores[python, peer] = (f"{peer} ({version})", ref)
+                print(f"| {peer} ({version}) | {_fmt(ref)} | | | | | |", flush=True)
+            refs.append(peer_scores[python, peer])
+        if not registered(name):
+            print(f"| roadtrack {key} | not registered in roadtrack yet: skipped | | | | | | | | | | |", flush=True)
+            continue
+        outputs, seconds = run_roadtrack(name, options, seqs, args.repeats)
+        ours = score(outputs, seqs)
+        ours["fps"] = total_frames / seconds
+        label = key + ("" if not options else " (" + ", ".join(f"{k}={v}" for k, v in options.items()) + ")")
+        first, ref = refs[0] if refs else ("-" if peers else NO_PEER, None)
+        print(f"| **roadtrack {label}** | {_fmt(ours)} | {first} | {_versus(ours, ref)} |", flush=True)
+        for other, ref in refs[1:]:
+            print(f"| ↳ roadtrack {key} | | | | | | | {other} | {_versus(ours, ref)} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--peers-python", default=DEFAULT_PEERS_PYTHON)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--newest-boxmot-python", default=NEWEST_BOXMOT_PYTHON,
+                        help="the newest BoxMOT's environment (skipped when missing; '' turns it off)")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--presets", default=",".join(PRESETS), help=f"comma-separated, from: {', '.join(PRESETS)}")
     parser.add_argument("--sizes", default="10,100,1000")
@@ -279,44 +363,14 @@ def main() -> None:
             print(f"| {name} | " + " | ".join(f"{mib:.2f} MiB / {live}" for _, mib, live, _ in samples) +
                   f" | {samples[-1][3] - 1} |", flush=True)
         return
-    seqs = sequences()
-    total_frames = sum(n for _, n in seqs)
-
-    print(f"# {datetime.datetime.now():%Y-%m-%d %H:%M} {platform.node()}, {os.cpu_count()} cores, "
-          f"MOT15 train public detections, {len(seqs)} sequences, {total_frames} frames, best of {args.repeats}")
-    print("| tracker | HOTA | MOTA | IDF1 | IDSW | frames/s (update only) | peer | ΔHOTA | ΔMOTA | ΔIDF1 | speed ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    peer_scores: dict[str, dict] = {}
-    for key in args.presets.split(","):
-        name, options, peer = PRESETS[key]
-        outputs, seconds = run_roadtrack(name, options, seqs, args.repeats)
-        ours = score(outputs, seqs)
-        ours["fps"] = total_frames / seconds
-        if peer is None:
-            ref, ref_name = ORIGINAL_SORT, "SORT (abewley, peers-mot15.md)"
-        elif args.no_peers:
-            ref, ref_name = None, "-"
-        else:
-            if peer not in peer_scores:
-                peer_out, peer_seconds = run_peer(args.peers_python, peer, seqs, args.repeats)
-                peer_scores[peer] = score(peer_out, seqs)
-                peer_scores[peer]["fps"] = total_frames / peer_seconds
-                ref = peer_scores[peer]
-                print(f"| {peer} | {ref['HOTA']:.2f} | {ref['MOTA']:.2f} | {ref['IDF1']:.2f} | {ref['IDSW']} | "
-                      f"{ref['fps']:.0f} | | | | | |", flush=True)
-            ref, ref_name = peer_scores[peer], peer
-        label = key + ("" if not options else " (" + ", ".join(f"{k}={v}" for k, v in options.items()) + ")")
-        deltas = ["-"] * 4 if ref is None else [
-            f"{ours[m] - ref[m]:+.3f}" for m in ("HOTA", "MOTA", "IDF1")] + [f"{ours['fps'] / ref['fps']:.2f}×"]
-        print(f"| **roadtrack {label}** | {ours['HOTA']:.2f} | {ours['MOTA']:.2f} | {ours['IDF1']:.2f} | "
-              f"{ours['IDSW']} | {ours['fps']:.0f} | {ref_name} | {' | '.join(deltas)} |", flush=True)
-
+    accuracy_table(args)
     if args.no_scaling:
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"\n# scaling: synthetic scenes, {args.synthetic_frames} frames, ms per frame (update only), best of {args.repeats}")
     print("| tracker | " + " | ".join(f"{n} objects" for n in sizes) + f" | growth {sizes[0]}→{sizes[-1]} |")
     print("|---|" + "---|" * (len(sizes) + 1))
+    done: set[tuple[str, str]] = set()
     with tempfile.TemporaryDirectory() as tmp:
         scenes = {}
         for n in sizes:
@@ -326,21 +380,26 @@ def main() -> None:
         for key in args.presets.split(","):
             if "@" in key:  # parameter variants scale like their preset
                 continue
-            name, options, peer = PRESETS[key]
-            ours = [time_synthetic(name, options, b, s, args.repeats) for b, s, _ in scenes.values()]
-            print(f"| roadtrack {key} | " + " | ".join(f"{v:.2f}" for v in ours) + f" | {ours[-1] / ours[0]:.0f}× |",
-                  flush=True)
-            if peer is None or args.no_peers:
-                continue
-            theirs = []
-            for _, _, path in scenes.values():
-                proc = subprocess.run([args.peers_python, str(RUN_PEER), "synthetic", "--tracker", peer, "--scene",
-                                       str(path), "--repeats", str(args.repeats)], capture_output=True, text=True)
-                theirs.append(json.loads(proc.stdout.strip().splitlines()[-1])["ms_per_frame"] if proc.returncode == 0
-                              else float("nan"))
-            print(f"| {peer} | " + " | ".join(f"{v:.2f}" for v in theirs) + f" | {theirs[-1] / theirs[0]:.0f}× |",
-                  flush=True)
-
+            name, options, peers = PRESETS[key]
+            if registered(name):
+                ours = [time_synthetic(name, options, b, s, args.repeats) for b, s, _ in scenes.values()]
+                print(f"| roadtrack {key} | " + " | ".join(f"{v:.2f}" for v in ours) + f" | {ours[-1] / ours[0]:.0f}× |",
+                      flush=True)
+            else:
+                print(f"| roadtrack {key} | not registered in roadtrack yet: skipped |", flush=True)
+            for python, peer in ([] if args.no_peers else peer_runs(peers, args)):
+                if (python, peer) in done:
+                    continue
+                done.add((python, peer))
+                theirs, version = [], ""
+                for _, _, path in scenes.values():
+                    proc = subprocess.run([python, str(RUN_PEER), "synthetic", "--tracker", peer, "--scene",
+                                           str(path), "--repeats", str(args.repeats)], capture_output=True, text=True)
+                    result = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {}
+                    theirs.append(result.get("ms_per_frame", float("nan")))
+                    version = result.get("version", version)
+                print(f"| {peer} ({version}) | " + " | ".join(f"{v:.2f}" for v in theirs) +
+                      f" | {theirs[-1] / theirs[0]:.0f}× |", flush=True)
 
 if __name__ == "__main__":
     main()

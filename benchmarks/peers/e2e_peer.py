@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from timing import Timed  # same folder (run_peer.py puts it on sys.path)
+from zoo import Peer, version
 
 
 def _one_crop_at_a_time(reid) -> None:
@@ -29,45 +30,22 @@ def _one_crop_at_a_time(reid) -> None:
     backend.forward = looped
 
 
-def _boxmot(kind: str, reid: str | None, frame_rate: float):
-    import torch  # noqa: F401
-
-    rate = int(round(frame_rate))
-    if kind == "bytetrack":
-        from boxmot.trackers.bytetrack.bytetrack import ByteTrack
-        return ByteTrack(frame_rate=rate)
-    if kind == "ocsort":
-        from boxmot.trackers.ocsort.ocsort import OcSort
-        return OcSort()
-    if kind == "botsort":
-        from boxmot.trackers.botsort.botsort import BotSort
-        return BotSort(reid_weights=Path(reid) if reid else None, device="cpu", half=False, with_reid=reid is not None,
-                       cmc_method="ecc", frame_rate=rate)
-    if kind == "strongsort":
-        from boxmot.trackers.strongsort.strongsort import StrongSort
-        return StrongSort(reid_weights=Path(reid), device="cpu", half=False)
-    raise SystemExit(f"unknown boxmot tracker {kind}")
-
-
 def _run_once(name: str, args, frame_of, boxes, scores, classes):
     """One pass over the video with a new tracker: (rows, tracker seconds, frames, timers)."""
     import cv2
 
     timers = {}
-    if name.startswith("boxmot-"):
-        tracker = _boxmot(name.split("-", 1)[1], args.reid, args.frame_rate)
-        if getattr(tracker, "model", None) is not None:
-            _one_crop_at_a_time(tracker.model)
-        if getattr(tracker, "model", None) is not None and hasattr(tracker.model, "get_features"):
-            timers["reid"] = Timed(tracker.model, "get_features")
-        if getattr(tracker, "cmc", None) is not None:
-            timers["cmc"] = Timed(tracker.cmc, "apply")
-    elif name == "deep-sort-realtime":
+    if name != "deep-sort-realtime":
+        peer = Peer(name, frame_rate=args.frame_rate, frames=True, reid=args.reid)
+        if peer.reid is not None:
+            _one_crop_at_a_time(peer.reid)
+            timers["reid"] = Timed(peer.reid, "get_features")
+        if peer.cmc is not None:
+            timers["cmc"] = Timed(peer.cmc, "apply")
+    else:
         from deep_sort_realtime.deepsort_tracker import DeepSort
         tracker = DeepSort(embedder="mobilenet", embedder_wts=args.mobilenet, half=False, bgr=True, embedder_gpu=False)
         timers["reid"] = Timed(tracker, "generate_embeds")
-    else:
-        raise SystemExit(f"no end-to-end runner for {name}")
 
     cap = cv2.VideoCapture(args.video)
     rows, seconds, k = [], 0.0, 0
@@ -87,10 +65,9 @@ def _run_once(name: str, args, frame_of, boxes, scores, classes):
                     x1, y1, x2, y2 = t.to_ltrb()
                     rows.append((k + 1, int(t.track_id), x1, y1, x2, y2, 1.0))
         else:
-            out = np.asarray(tracker.update(dets, frame))
+            out = peer.update(dets, frame)
             seconds += time.perf_counter() - t0
-            for r in out.reshape(-1, out.shape[-1] if out.ndim == 2 else 8):
-                rows.append((k + 1, int(r[4]), r[0], r[1], r[2], r[3], float(r[5])))
+            rows.extend((k + 1, int(r[4]), r[0], r[1], r[2], r[3], float(r[5])) for r in out)
         k += 1
     return rows, seconds, k, timers
 
@@ -116,5 +93,5 @@ def run_e2e(name: str, argv: list[str]) -> dict:
     with open(args.out, "w") as f:
         for fr, tid, x1, y1, x2, y2, s in rows:
             f.write(f"{fr},{tid},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{s:.4f},-1,-1,-1\n")
-    return {"tracker": name, "frames": k, "track_seconds": seconds,
+    return {"tracker": name, "version": version(name), "frames": k, "track_seconds": seconds,
             **{f"{key}_seconds": t.seconds for key, t in timers.items()}}

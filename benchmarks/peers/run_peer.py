@@ -4,7 +4,9 @@
     /work/peers-venv/bin/python benchmarks/peers/run_peer.py synthetic --tracker boxmot-bytetrack --scene FILE.npz
     /work/peers-venv/bin/python benchmarks/peers/run_peer.py e2e --tracker boxmot-botsort --video V --out FILE.txt ...
 
-This file imports no roadtrack code (it runs where roadtrack is not installed) and only the peer libraries.
+This file imports no roadtrack code (it runs where roadtrack is not installed) and only the peer libraries;
+the peers and their settings are in zoo.py. Run it with another environment's Python (e.g. the newest BoxMOT's,
+/work/peers-venv-new) to measure that release.
 It prints one JSON line with timings; tracks go to MOTChallenge text files (frame,id,x,y,w,h,score,-1,-1,-1).
 """
 
@@ -13,64 +15,13 @@ from __future__ import annotations
 import argparse
 import configparser
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("YOLO_OFFLINE", "1")
-# The peers' own defaults: BoxMOT 18.0.0 tracker classes as constructed below, norfair 2.3.0 with IoU 0.7.
-PEERS = ("boxmot-bytetrack", "boxmot-ocsort", "boxmot-botsort", "boxmot-strongsort", "boxmot-deepocsort",
-         "norfair", "deep-sort-realtime", "ultralytics-bytetrack", "ultralytics-botsort")
-
-
-class Peer:
-    """Uniform ``update(dets (N, 6) x1 y1 x2 y2 score cls, frame) -> (M, 6) x1 y1 x2 y2 id score``."""
-
-    def __init__(self, name: str, frame_rate: float = 30.0, with_frames: bool = False, reid: str | None = None):
-        self.name = name
-        if name.startswith("boxmot-"):
-            import torch  # noqa: F401  (boxmot expects it)
-            from boxmot.trackers.tracker_zoo import create_tracker  # noqa: F401  (registry import check)
-            kind = name.split("-", 1)[1]
-            common = {}
-            if kind == "bytetrack":
-                from boxmot.trackers.bytetrack.bytetrack import ByteTrack
-                self.tracker = ByteTrack(frame_rate=int(round(frame_rate)))
-            elif kind == "ocsort":
-                from boxmot.trackers.ocsort.ocsort import OcSort
-                self.tracker = OcSort()
-            elif kind == "botsort":
-                from boxmot.trackers.botsort.botsort import BotSort
-                self.tracker = BotSort(reid_weights=Path(reid) if reid else None, device="cpu", half=False,
-                                       with_reid=reid is not None, cmc_method="ecc" if with_frames else None,
-                                       frame_rate=int(round(frame_rate)), **common)
-            elif kind == "strongsort":
-                from boxmot.trackers.strongsort.strongsort import StrongSort
-                self.tracker = StrongSort(reid_weights=Path(reid), device="cpu", half=False)
-            elif kind == "deepocsort":
-                from boxmot.trackers.deepocsort.deepocsort import DeepOcSort
-                self.tracker = DeepOcSort(reid_weights=Path(reid), device="cpu", half=False, cmc_off=True)
-            else:
-                raise SystemExit(f"unknown boxmot tracker {kind}")
-        elif name == "norfair":
-            from norfair import Tracker
-            self.tracker = Tracker(distance_function="iou", distance_threshold=0.7)
-        else:
-            raise SystemExit(f"unknown peer {name!r}; choose from {', '.join(PEERS)}")
-        self.blank = np.zeros((8, 8, 3), np.uint8)
-
-    def update(self, dets: np.ndarray, frame: np.ndarray | None) -> np.ndarray:
-        if self.name == "norfair":
-            from norfair import Detection
-            detections = [Detection(points=d[:4].reshape(2, 2), scores=np.array([d[4], d[4]])) for d in dets]
-            objs = self.tracker.update(detections=detections)
-            return np.array([[*o.estimate.reshape(-1), o.id, 1.0] for o in objs], np.float64).reshape(-1, 6)
-        out = self.tracker.update(dets.astype(np.float32).reshape(-1, 6), self.blank if frame is None else frame)
-        out = np.asarray(out, np.float64).reshape(-1, out.shape[1] if np.ndim(out) == 2 and len(out) else 8)
-        return out[:, [0, 1, 2, 3, 4, 5]] if len(out) else np.zeros((0, 6))
+from zoo import PEERS, Peer, version  # same folder (a script's folder is on sys.path)
 
 
 def _seq_frames(seq: Path) -> int:
@@ -123,7 +74,8 @@ def run_mot15(args) -> dict:
         _write_mot(out / f"{seq.name}.txt", results)
         total_frames += n
         total_seconds += best
-    return {"tracker": args.tracker, "frames": total_frames, "seconds": total_seconds}
+    return {"tracker": args.tracker, "version": version(args.tracker), "frames": total_frames,
+            "seconds": total_seconds}
 
 
 def run_synthetic(args) -> dict:
@@ -137,7 +89,7 @@ def run_synthetic(args) -> dict:
         for f in range(boxes.shape[0]):
             peer.update(np.column_stack([boxes[f], scores[f], np.zeros(len(scores[f]))]), None)
         best = min(best, time.perf_counter() - t0)
-    return {"tracker": args.tracker, "ms_per_frame": 1000.0 * best / boxes.shape[0]}
+    return {"tracker": args.tracker, "version": version(args.tracker), "ms_per_frame": 1000.0 * best / boxes.shape[0]}
 
 
 def run_cmc(method: str, argv: list[str]) -> dict:
