@@ -51,6 +51,8 @@ PRESETS = {
     "bytetrack": ("bytetrack", {}, "boxmot-bytetrack"),
     "ocsort": ("ocsort", {}, "boxmot-ocsort"),
     "botsort": ("botsort", {"with_reid": False, "cmc": None}, "boxmot-botsort"),
+    "deepocsort": ("deepocsort", {}, "boxmot-deepocsort"),  # no frames: no CMC, no embedder: motion only
+    "hybridsort": ("hybridsort", {}, "boxmot-hybridsort"),
     # The published algorithms, without roadtrack's lost-track recovery step:
     "bytetrack/no-recovery": ("bytetrack", {"recovery": False}, "boxmot-bytetrack"),
     "botsort/no-recovery": ("botsort", {"with_reid": False, "cmc": None, "recovery": False}, "boxmot-botsort"),

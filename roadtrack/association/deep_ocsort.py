@@ -46,7 +46,7 @@ class DeepOCSortAssociator(OCSortAssociator):
             raise ValueError(f"aw_param must be >= 0, got {self.aw_param}")
 
     def needs_features(self) -> bool:
-        return True
+        return self.w_association_emb != 0.0
 
     def _appearance(self, tracks: TrackView, detections: Detections, cols: np.ndarray) -> np.ndarray | None:
         """(T, len(cols)) ``W * cos_sim``, or None when either side has no features."""

@@ -96,7 +96,8 @@ def recent_observations(obs_xyxy: np.ndarray, obs_age: np.ndarray, age: np.ndarr
     want = np.asarray(age)[:, None] - np.arange(1, delta_t + 1)[None, :]  # (N, delta_t)
     slot = want % k
     rows = np.arange(obs_xyxy.shape[0])[:, None]
-    return obs_xyxy[rows, slot], obs_age[rows, slot] == want
+    # want >= 0: empty slots hold age -1, which must not pass for an observation at age -1.
+    return obs_xyxy[rows, slot], (obs_age[rows, slot] == want) & (want >= 0)
 
 
 def corner_velocity(previous_xyxy: np.ndarray, valid: np.ndarray, new_xyxy: np.ndarray,

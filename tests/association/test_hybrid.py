@@ -91,6 +91,10 @@ def test_recent_observations_reads_the_ring_by_age():
     np.testing.assert_array_equal(boxes[0, [0, 2], 0], [6, 4])
     with pytest.raises(ValueError, match="delta_t must lie in"):
         recent_observations(obs_xyxy, obs_age, np.array([7]), delta_t=4)
+    # A young track (age 1, ring still empty): ages 0, -1, -2 are wanted; the empty
+    # slots hold age -1, which must not count as an observation at age -1.
+    _, valid = recent_observations(np.zeros((1, k, 4)), np.full((1, k), -1), np.array([1]), delta_t=3)
+    assert valid.tolist() == [[False, False, False]]
 
 
 # ---- four-corner consistency ---------------------------------------------------------------------
