@@ -8,9 +8,9 @@ import numpy as np
 
 from roadtrack.association.costs import same_class
 from roadtrack.association.hybrid import (
-    corner_consistency, extrapolated_confidence, hmiou, kalman_confidence, tcm_cost,
+    corner_consistency, corner_consistency_pairs, extrapolated_confidence, hmiou, kalman_confidence, tcm_cost,
 )
-from roadtrack.association.solver import matches_from_pairs
+from roadtrack.association.solver import SPLIT_CELLS, matches_from_pairs
 from roadtrack.association.stages import sort_assignment
 from roadtrack.core import Associator, Detections, Matches, TrackView, register
 
@@ -69,13 +69,18 @@ class HybridSortAssociator(Associator):
             return None
         return same_class(tracks.class_ids[rows], detections.class_ids[cols])
 
-    def _first_bonus(self, tracks: TrackView, detections: Detections, cols: np.ndarray) -> np.ndarray | None:
+    def _first_bonus(self, tracks: TrackView, detections: Detections, cols: np.ndarray, sim: np.ndarray) -> np.ndarray:
         scores = detections.scores[cols]
         bonus = np.zeros((len(tracks), cols.size))
         corners = tracks.extra.get("corner_velocity")
         if corners is not None and self.inertia != 0.0 and tracks.previous_xyxy is not None:
-            bonus += self.inertia * scores[None, :] * corner_consistency(
-                corners, tracks.previous_xyxy, tracks.has_previous, detections.xyxy[cols])
+            if sim.size <= SPLIT_CELLS:
+                bonus += self.inertia * scores[None, :] * corner_consistency(
+                    corners, tracks.previous_xyxy, tracks.has_previous, detections.xyxy[cols])
+            else:  # large problems are solved on overlapping pairs only (`sort_assignment`): the term elsewhere is moot
+                r, k = np.nonzero(sim > 0)
+                bonus[r, k] += self.inertia * scores[k] * corner_consistency_pairs(
+                    corners[r], tracks.previous_xyxy[r], tracks.has_previous[r], detections.xyxy[cols[k]])
         if self.tcm_first_step and self.tcm_first_step_weight != 0.0:
             confidence = getattr(tracks.motion, "confidence", None)
             if confidence is None or tracks.mean is None:
@@ -106,7 +111,7 @@ class HybridSortAssociator(Associator):
         if n_tracks and high.size:
             sim = hmiou(tracks.xyxy, detections.xyxy[high])
             rows, cols = self._solve(sim, sim, tracks, detections, all_rows, high,
-                                     self._first_bonus(tracks, detections, high), shortcut=True)
+                                     self._first_bonus(tracks, detections, high, sim), shortcut=True)
         left = _free(n_tracks, rows)
         low = np.flatnonzero((scores > self.low_thresh) & (scores < self.det_thresh))
         if self.use_byte and left.size and low.size:

@@ -162,3 +162,17 @@ def test_first_step_score_composes_as_in_the_reference():
     consistency = np.zeros((1, 2))  # no history yet
     total = sim + 0.05 * scores * consistency - 1.0 * tcm_cost(np.array([0.66]), scores)
     assert int(np.argmax(total[0])) == 1
+
+
+def test_corner_consistency_pairs_equals_the_dense_matrix():
+    from roadtrack.association.hybrid import corner_consistency_pairs
+    rng = np.random.default_rng(1)
+    velocity = rng.normal(size=(3, 4, 2))
+    previous = np.array([[0.0, 0, 10, 20], [5.0, 5, 15, 30], [40.0, 0, 50, 20]])
+    has_previous = np.array([True, True, False])
+    dets = np.array([[2.0, 1, 12, 21], [30.0, 0, 40, 20]])
+    dense = corner_consistency(velocity, previous, has_previous, dets)
+    t, d = np.meshgrid(np.arange(3), np.arange(2), indexing="ij")
+    pairs = corner_consistency_pairs(velocity[t.ravel()], previous[t.ravel()], has_previous[t.ravel()],
+                                     dets[d.ravel()])
+    np.testing.assert_allclose(pairs.reshape(3, 2), dense, rtol=1e-12)

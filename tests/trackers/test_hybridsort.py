@@ -168,3 +168,30 @@ def test_associator_only_reads_the_track_view(monkeypatch):
         xy = np.array([[10.0, 10.0], [60.0, 12.0], [35.0, 11.0]]) + 3 * k + rng.normal(0, 1, (3, 2))
         keep = rng.random(3) > 0.2
         tracker.update(Detections(np.concatenate([xy, xy + 40], axis=1)[keep], scores=rng.uniform(0.2, 0.95, keep.sum())))
+
+
+def test_large_frames_match_as_the_dense_solve(monkeypatch):
+    # 80 objects (80 x 80 > SPLIT_CELLS): the first step is solved block by block with the corner term computed
+    # on overlapping pairs only; objects far apart, so the dense solve must give the same tracks.
+    rng = np.random.default_rng(5)
+    start = np.stack(np.meshgrid(np.arange(10) * 60.0, np.arange(8) * 90.0), -1).reshape(-1, 2)
+    step = rng.normal(0, 2, start.shape)
+
+    def run():
+        t, out = hybridsort(), []
+        for k in range(12):
+            xy = start + k * step + rng.normal(0, 0.5, start.shape)
+            keep = rng.random(len(xy)) > 0.1
+            boxes = np.concatenate([xy, xy + [20, 60]], axis=1)[keep]
+            res = t.update(Detections(boxes, scores=rng.uniform(0.3, 1.0, keep.sum())))
+            out.append((res.ids.tolist(), res.xyxy.round(6).tolist()))
+        return out
+
+    state = rng.bit_generator.state
+    split = run()
+    import roadtrack.association.hybrid_sort as hs
+    import roadtrack.association.stages as st
+    monkeypatch.setattr(hs, "SPLIT_CELLS", 10 ** 9)
+    monkeypatch.setattr(st, "SPLIT_CELLS", 10 ** 9)
+    rng.bit_generator.state = state
+    assert run() == split
