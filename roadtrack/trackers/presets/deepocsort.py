@@ -39,13 +39,15 @@ def deepocsort(det_thresh: float = DeepOCSortAssociator.det_thresh, max_age: int
     * Dynamic appearance: a track's feature is smoothed with weight ``alpha_fixed_emb + (1 - alpha_fixed_emb) *
       (1 - trust)`` of the old one, ``trust = (score - det_thresh) / (1 - det_thresh)``.
 
-    Without an embedder (and detections without features) it is OC-SORT with CMC.
+    Without an embedder (and detections without features) it is OC-SORT with CMC, with one correction over the
+    `ocsort` preset's history: a young track's observation ``delta_t`` frames back is never read from an empty
+    ring slot (`WarpedObservationHistory.prepare`), as in the reference's ``k_previous_obs``.
 
     Defaults are the reference code's published MOT17 ablation (``GerardMaggiolino/Deep-OC-SORT``, README
     "best_paper_ablations": ``--grid_off --new_kf_off --w_assoc_emb 0.75 --aw_param 0.5``; OC-SORT's parser
     for ``det_thresh`` 0.6, ``iou_threshold`` 0.3, ``delta_t`` 3, ``inertia`` 0.2). BoxMOT 18's ``deepocsort``
     differs: ``det_thresh`` 0.3, ``w_association_emb`` 0.5, a multiplicative ratio-based AW (weight <= w) instead
-    of the additive boost, appearance only for overlapping pairs, ids from 1, the ORU replay from the unwarped
+    of the additive boost, appearance only for overlapping pairs, the ORU replay from the unwarped
     observation, and CMC "sof" (the benchmark's peer runs it with ``cmc_off=True``). Roadtrack's Kalman warp is
     the full ``M P M^T`` with the area scaled by ``|det A|`` (the reference warps only the centre blocks).
 
