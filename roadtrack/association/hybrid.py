@@ -96,7 +96,8 @@ def recent_observations(obs_xyxy: np.ndarray, obs_age: np.ndarray, age: np.ndarr
     want = np.asarray(age)[:, None] - np.arange(1, delta_t + 1)[None, :]  # (N, delta_t)
     slot = want % k
     rows = np.arange(obs_xyxy.shape[0])[:, None]
-    return obs_xyxy[rows, slot], obs_age[rows, slot] == want
+    # want >= 0: empty slots hold age -1, which must not pass for an observation at age -1.
+    return obs_xyxy[rows, slot], (obs_age[rows, slot] == want) & (want >= 0)
 
 
 def corner_velocity(previous_xyxy: np.ndarray, valid: np.ndarray, new_xyxy: np.ndarray,
@@ -150,6 +151,23 @@ def corner_consistency(velocity: np.ndarray, previous_xyxy: np.ndarray, has_prev
     cos = np.clip(np.einsum("tcx,tdcx->tdc", velocity, w), -1.0, 1.0)
     total = ((np.pi / 2.0 - np.arccos(cos)) / np.pi).sum(axis=2)
     return np.where(np.asarray(has_previous, bool)[:, None], total, 0.0)
+
+
+def corner_consistency_pairs(velocity: np.ndarray, previous_xyxy: np.ndarray, has_previous: np.ndarray,
+                             det_xyxy: np.ndarray) -> np.ndarray:
+    """`corner_consistency` for N given (track, detection) pairs: row i of each argument belongs to pair i.
+
+    Args:
+        velocity: (N, 4, 2); previous_xyxy: (N, 4); has_previous: (N,) bool; det_xyxy: (N, 4).
+
+    Returns:
+        (N,) float64 in [-2, 2].
+    """
+    velocity = np.asarray(velocity, np.float64)
+    w = _unit(_corner_points(np.asarray(det_xyxy, np.float64)) - _corner_points(np.asarray(previous_xyxy, np.float64)))
+    cos = np.clip((velocity * w).sum(axis=2), -1.0, 1.0)  # (N, 4)
+    total = ((np.pi / 2.0 - np.arccos(cos)) / np.pi).sum(axis=1)
+    return np.where(np.asarray(has_previous, bool), total, 0.0)
 
 
 def tcm_cost(track_confidence: np.ndarray, det_scores: np.ndarray) -> np.ndarray:

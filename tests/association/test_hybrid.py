@@ -91,6 +91,10 @@ def test_recent_observations_reads_the_ring_by_age():
     np.testing.assert_array_equal(boxes[0, [0, 2], 0], [6, 4])
     with pytest.raises(ValueError, match="delta_t must lie in"):
         recent_observations(obs_xyxy, obs_age, np.array([7]), delta_t=4)
+    # A young track (age 1, ring still empty): ages 0, -1, -2 are wanted; the empty
+    # slots hold age -1, which must not count as an observation at age -1.
+    _, valid = recent_observations(np.zeros((1, k, 4)), np.full((1, k), -1), np.array([1]), delta_t=3)
+    assert valid.tolist() == [[False, False, False]]
 
 
 # ---- four-corner consistency ---------------------------------------------------------------------
@@ -158,3 +162,17 @@ def test_first_step_score_composes_as_in_the_reference():
     consistency = np.zeros((1, 2))  # no history yet
     total = sim + 0.05 * scores * consistency - 1.0 * tcm_cost(np.array([0.66]), scores)
     assert int(np.argmax(total[0])) == 1
+
+
+def test_corner_consistency_pairs_equals_the_dense_matrix():
+    from roadtrack.association.hybrid import corner_consistency_pairs
+    rng = np.random.default_rng(1)
+    velocity = rng.normal(size=(3, 4, 2))
+    previous = np.array([[0.0, 0, 10, 20], [5.0, 5, 15, 30], [40.0, 0, 50, 20]])
+    has_previous = np.array([True, True, False])
+    dets = np.array([[2.0, 1, 12, 21], [30.0, 0, 40, 20]])
+    dense = corner_consistency(velocity, previous, has_previous, dets)
+    t, d = np.meshgrid(np.arange(3), np.arange(2), indexing="ij")
+    pairs = corner_consistency_pairs(velocity[t.ravel()], previous[t.ravel()], has_previous[t.ravel()],
+                                     dets[d.ravel()])
+    np.testing.assert_allclose(pairs.reshape(3, 2), dense, rtol=1e-12)

@@ -6,5 +6,7 @@ package registers every preset (``roadtrack.build("tracker", name)``).
 """
 
 from roadtrack.trackers.presets.classic import botsort, bytetrack, deepsort, ocsort, sort, strongsort
+from roadtrack.trackers.presets.deepocsort import deepocsort
+from roadtrack.trackers.presets.hybridsort import hybridsort
 
 __all__ = ["botsort", "bytetrack", "deepsort", "ocsort", "sort", "strongsort"]
