@@ -34,22 +34,6 @@ class WarpedObservationHistory(ObservationHistory):
     direction of motion is measured from). Both corners of each box are mapped (`warp_boxes`); the unit
     ``velocity`` is not rotated (as in the reference)."""
 
-    def prepare(self, t: TrackTable) -> None:
-        """OC-SORT's ``k_previous_obs``: the observation ``delta_t`` frames back, else the closest after it, else
-        the last one. Unlike `ObservationHistory.prepare`, an empty ring slot (age -1) is never taken for an
-        observation at age -1 (a track aged ``delta_t - 1`` would otherwise read a zero box)."""
-        prev = t.last_xyxy.copy()
-        found = np.zeros(len(t), bool)
-        rows = np.arange(len(t))
-        k = self.delta_t
-        for dt in range(k, 0, -1):
-            want = t.age - dt
-            slot = want % k
-            hit = ~found & (want >= 0) & (t.obs_age[rows, slot] == want)
-            prev[hit] = t.obs_xyxy[rows[hit], slot[hit]]
-            found |= hit
-        self._previous, self._has_previous = prev, t.hits > 0
-
     def warp(self, t: TrackTable, affine: np.ndarray) -> None:
         t.last_xyxy = warp_boxes(t.last_xyxy, affine)
         t.obs_xyxy = warp_boxes(t.obs_xyxy, affine)

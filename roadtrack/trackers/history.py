@@ -42,14 +42,15 @@ class ObservationHistory(TrackPart):
 
     def prepare(self, t: TrackTable) -> None:
         """OC-SORT's ``k_previous_obs`` for this frame, before any update changes the history: the observation
-        from ``delta_t`` frames back (or the closest after it, else the last one)."""
+        from ``delta_t`` frames back (or the closest after it, else the last one). An empty ring slot (age -1)
+        is never taken for an observation at age -1."""
         prev = t.last_xyxy.copy()
         found = np.zeros(len(t), bool)
         k = self.delta_t
         for dt in range(k, 0, -1):
             want = t.age - dt
             slot = want % k
-            hit = ~found & (t.obs_age[np.arange(len(t)), slot] == want)
+            hit = ~found & (want >= 0) & (t.obs_age[np.arange(len(t)), slot] == want)
             prev[hit] = t.obs_xyxy[hit.nonzero()[0], slot[hit]]
             found |= hit
         self._previous, self._has_previous = prev, t.hits > 0
