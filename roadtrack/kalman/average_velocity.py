@@ -68,9 +68,10 @@ class AverageVelocityMotion(MotionModel):
         mean[:, self.CLOCK] += 1.0
         return mean, np.array(cov, copy=True)
 
-    def update(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def update(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray,
+               scores: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Record (N, 4) observations ``z`` (row i for track i): the box becomes ``z``, delta 0, the velocity the
-        mean displacement per frame from the oldest kept observation to ``z``."""
+        mean displacement per frame from the oldest kept observation to ``z``. ``scores`` are not used."""
         z = np.asarray(z, np.float64).reshape(-1, 4)
         mean = np.array(mean, np.float64, copy=True)
         if mean.shape[0] == 0:

@@ -6,5 +6,7 @@ package registers every preset (``roadtrack.build("tracker", name)``).
 """
 
 from roadtrack.trackers.presets.classic import botsort, bytetrack, deepsort, ocsort, sort, strongsort
+from roadtrack.trackers.presets.boosttrack import boosttrack
+from roadtrack.trackers.presets.cbiou import cbiou
 
 __all__ = ["botsort", "bytetrack", "deepsort", "ocsort", "sort", "strongsort"]
