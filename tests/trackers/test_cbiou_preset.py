@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import roadtrack
+from roadtrack.association.cbiou import BufferedByteAssociator
 from roadtrack.core import Detections
 from roadtrack.trackers.cbiou_parts import AverageVelocityPart
 from roadtrack.trackers.presets.cbiou import cbiou
@@ -20,7 +21,7 @@ def test_defaults_and_columns():
     t = roadtrack.build("tracker", "cbiou")
     a, life = t.associator, t.lifecycle
     assert (a.det_thresh, a.buffers, a.min_similarity) == (0.6, (0.3, 0.5), (0.2, 0.5))
-    assert (life.max_age, life.min_hits, life.report_box) == (30, 1, "observation")
+    assert (life.max_age, life.min_hits, life.tentative_max_age, life.report_box) == (30, 1, 0, "observation")
     assert life.new_track_min_score == pytest.approx(0.7)  # det_thresh + 0.1
     assert t.motion.model.n == 5 and t.cmc is None
     t.update(Detections([box(0.0)], scores=[0.9]))
@@ -58,3 +59,11 @@ def test_motion_part_has_no_camera_warp():
         part.predict(t, np.eye(2, 3))
     part.predict(t, None)
     assert part.boxes(t).tolist() == [box(0.0)]
+
+
+def test_byte_variant_and_bad_variant():
+    t = cbiou(variant="byte")
+    assert isinstance(t.associator, BufferedByteAssociator) and t.associator.match_thresh == pytest.approx(0.8)
+    assert t.lifecycle.duplicate_iou == 0.85 and t.lifecycle.new_track_min_score == pytest.approx(0.7)
+    with pytest.raises(ValueError, match="variant"):
+        cbiou(variant="kalman")

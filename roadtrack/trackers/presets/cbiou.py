@@ -18,7 +18,7 @@ def cbiou(det_thresh: float = CBIoUAssociator.det_thresh, new_track_thresh: floa
           small_buffer: float = CBIoUAssociator.buffers[0], large_buffer: float = CBIoUAssociator.buffers[1],
           small_min_biou: float = CBIoUAssociator.min_similarity[0],
           large_min_biou: float = CBIoUAssociator.min_similarity[1], n: int = 5, max_age: int = 30,
-          min_hits: int = 1, variant: str = "paper", low_thresh: float = BufferedByteAssociator.low_thresh,
+          min_hits: int = 1, tentative_max_age: int | None = 0, variant: str = "paper", low_thresh: float = BufferedByteAssociator.low_thresh,
           class_aware: bool = True) -> MultiObjectTracker:
     """C-BIoU (Yang et al., WACV 2023, arXiv 2211.14317): cascaded buffered IoU. There is no official code; the
     sources and how sure each value is are in /work/notes/presets/cbiou.md.
@@ -40,6 +40,9 @@ def cbiou(det_thresh: float = CBIoUAssociator.det_thresh, new_track_thresh: floa
         min_hits: updates in a row (after the creating detection) before a track is reported; all tracks are
             reported in the first ``min_hits`` frames (roboflow's ``minimum_consecutive_frames=2`` and its
             first-frame activation).
+        tentative_max_age: tracks not yet confirmed are deleted once they go more than this many frames without
+            an update (0: on their first miss, as in the unofficial implementations and roboflow's; the paper
+            does not say); None: the same ``max_age`` as confirmed tracks.
         variant: ``"paper"`` (above) or ``"byte"``, roboflow/trackers' reading: BoT-SORT's (x, y, w, h) Kalman
             model and BYTE's steps on buffered IoU (`BufferedByteAssociator`: b1 with detections above
             ``det_thresh``, fused with the score, ``1 - BIoU * score <= 1 - small_min_biou``; b2 with those in
@@ -62,7 +65,7 @@ def cbiou(det_thresh: float = CBIoUAssociator.det_thresh, new_track_thresh: floa
                 low_match_thresh=1.0 - large_min_biou, small_buffer=small_buffer, large_buffer=large_buffer,
                 class_aware=class_aware),
             lifecycle=Lifecycle(max_age=max_age, min_hits=min_hits, max_report_gap=0, report_warmup=False,
-                                keep_confirmed=True, tentative_max_age=0, confirm_first_frame=True,
+                                keep_confirmed=True, tentative_max_age=tentative_max_age, confirm_first_frame=True,
                                 new_track_min_score=new_track, duplicate_iou=0.85),
         )
     if variant != "paper":
@@ -72,5 +75,6 @@ def cbiou(det_thresh: float = CBIoUAssociator.det_thresh, new_track_thresh: floa
         associator=CBIoUAssociator(det_thresh=det_thresh, buffers=(small_buffer, large_buffer),
                                    min_similarity=(small_min_biou, large_min_biou), class_aware=class_aware),
         lifecycle=Lifecycle(max_age=max_age, min_hits=min_hits, max_report_gap=0, report_warmup=True,
-                            new_track_min_score=new_track, report_box="observation"),
+                            tentative_max_age=tentative_max_age, new_track_min_score=new_track,
+                            report_box="observation"),
     )
