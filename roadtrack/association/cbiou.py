@@ -38,7 +38,8 @@ def cascade_match(
         [[0], [0]]
     """
     if len(buffers) != len(min_similarity) or not buffers:
-        raise ValueError(f"buffers and min_similarity must be non-empty and equally long, got {buffers}, {min_similarity}")
+        raise ValueError(f"buffers and min_similarity must be non-empty and equally long, got {buffers}, "
+                         f"{min_similarity}")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     if any(m <= 0 for m in min_similarity):

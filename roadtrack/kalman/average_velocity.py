@@ -36,8 +36,9 @@ class AverageVelocityMotion(MotionModel):
     """
 
     BOX, VELOCITY, DELTA, CLOCK, OBS = slice(0, 4), slice(4, 8), 8, 9, 10
+    N = 5  # the community implementations' window
 
-    def __init__(self, n: int = 5) -> None:
+    def __init__(self, n: int = N) -> None:
         if n < 1:
             raise ValueError(f"n must be >= 1, got {n}")
         self.n = n

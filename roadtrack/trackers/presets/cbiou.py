@@ -17,9 +17,9 @@ from roadtrack.trackers.tracker import MultiObjectTracker
 def cbiou(det_thresh: float = CBIoUAssociator.det_thresh, new_track_thresh: float | None = None,
           small_buffer: float = CBIoUAssociator.buffers[0], large_buffer: float = CBIoUAssociator.buffers[1],
           small_min_biou: float = CBIoUAssociator.min_similarity[0],
-          large_min_biou: float = CBIoUAssociator.min_similarity[1], n: int = 5, max_age: int = 30,
-          min_hits: int = 1, tentative_max_age: int | None = 0, variant: str = "paper", low_thresh: float = BufferedByteAssociator.low_thresh,
-          class_aware: bool = True) -> MultiObjectTracker:
+          large_min_biou: float = CBIoUAssociator.min_similarity[1], n: int = AverageVelocityMotion.N,
+          max_age: int = 30, min_hits: int = 1, tentative_max_age: int | None = 0, variant: str = "paper",
+          low_thresh: float = BufferedByteAssociator.low_thresh, class_aware: bool = True) -> MultiObjectTracker:
     """C-BIoU (Yang et al., WACV 2023, arXiv 2211.14317): cascaded buffered IoU. There is no official code; the
     sources and how sure each value is are in /work/notes/presets/cbiou.md.
 
