@@ -7,9 +7,9 @@ import dataclasses
 
 import numpy as np
 
+from roadtrack.association.byte import ByteAssociator
 from roadtrack.association.costs import _boxes, buffered_iou, same_class
 from roadtrack.association.solver import METHODS, assign, matches_from_pairs
-
 from roadtrack.core import Associator, Detections, Matches, TrackView, register
 
 
@@ -38,7 +38,8 @@ def cascade_match(
         [[0], [0]]
     """
     if len(buffers) != len(min_similarity) or not buffers:
-        raise ValueError(f"buffers and min_similarity must be non-empty and equally long, got {buffers}, {min_similarity}")
+        raise ValueError(f"buffers and min_similarity must be non-empty and equally long, got {buffers}, "
+                         f"{min_similarity}")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     if any(m <= 0 for m in min_similarity):
@@ -87,3 +88,34 @@ class CBIoUAssociator(Associator):
         r, c = cascade_match(tracks.xyxy, detections.xyxy[cols], self.buffers, self.min_similarity, allowed,
                              self.method)
         return matches_from_pairs(r, cols[c], len(tracks), len(detections))
+
+
+@register("associator", "byte-biou")
+@dataclasses.dataclass(frozen=True)
+class BufferedByteAssociator(ByteAssociator):
+    """roboflow/trackers' reading of C-BIoU: BYTE's three steps (`ByteAssociator`) on buffered IoU instead of IoU,
+    the small buffer in the steps on high-score detections (1 and 3, score-fused) and the large one in the
+    low-score step 2. The paper applies the large buffer to what the small one left instead (`CBIoUAssociator`).
+
+    Args:
+        small_buffer, large_buffer: buffer scales (b1 for steps 1 and 3, b2 for step 2).
+        See `ByteAssociator` for the rest; ``recovery`` must be None (the buffers already widen the search).
+    """
+
+    small_buffer: float = 0.3
+    large_buffer: float = 0.5
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.recovery is not None:
+            raise ValueError("BufferedByteAssociator takes no recovery step")
+
+    def _cost(self, tracks: TrackView, detections: Detections, rows: np.ndarray, cols: np.ndarray, fused: bool,
+              overlap: np.ndarray) -> np.ndarray:
+        if rows.size == 0 or cols.size == 0:
+            return np.zeros((rows.size, cols.size))
+        # The fused steps (1 and 3) are the high-score ones: small buffer; step 2 (low scores): large buffer.
+        buffered = np.zeros(overlap.shape)
+        buffered[np.ix_(rows, cols)] = buffered_iou(tracks.xyxy[rows], detections.xyxy[cols],
+                                                    self.small_buffer if fused else self.large_buffer)
+        return super()._cost(tracks, detections, rows, cols, fused, buffered)

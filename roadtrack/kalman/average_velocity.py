@@ -36,8 +36,9 @@ class AverageVelocityMotion(MotionModel):
     """
 
     BOX, VELOCITY, DELTA, CLOCK, OBS = slice(0, 4), slice(4, 8), 8, 9, 10
+    N = 5  # the community implementations' window
 
-    def __init__(self, n: int = 5) -> None:
+    def __init__(self, n: int = N) -> None:
         if n < 1:
             raise ValueError(f"n must be >= 1, got {n}")
         self.n = n
@@ -68,9 +69,10 @@ class AverageVelocityMotion(MotionModel):
         mean[:, self.CLOCK] += 1.0
         return mean, np.array(cov, copy=True)
 
-    def update(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def update(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray,
+               scores: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Record (N, 4) observations ``z`` (row i for track i): the box becomes ``z``, delta 0, the velocity the
-        mean displacement per frame from the oldest kept observation to ``z``."""
+        mean displacement per frame from the oldest kept observation to ``z``. ``scores`` are not used."""
         z = np.asarray(z, np.float64).reshape(-1, 4)
         mean = np.array(mean, np.float64, copy=True)
         if mean.shape[0] == 0:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from roadtrack.association import buffered_iou
+from roadtrack.association import ByteAssociator, LostTrackRecovery, buffered_iou
 from roadtrack.core import TrackView
-from roadtrack.association.cbiou import CBIoUAssociator, cascade_match
+from roadtrack.association.cbiou import BufferedByteAssociator, CBIoUAssociator, cascade_match
 from roadtrack.core import Detections
 
 
@@ -61,3 +61,24 @@ def test_associator_uses_only_detections_above_det_thresh_and_classes():
     # Det 0 scores 0.5 <= 0.6; det 1 has track 1's box but another class; det 2 overlaps track 0 (BIoU 240/272).
     assert m.rows.tolist() == [0] and m.cols.tolist() == [2]
     assert m.unmatched_cols.tolist() == [0, 1]
+
+
+def test_buffered_byte_uses_the_small_buffer_on_high_and_the_large_on_low_scores():
+    view = TrackView.from_boxes([[0.0, 0, 10, 10]], [0])  # confirmed, updated last frame
+    # 10 px boxes s px apart in x: BIoU(b) = (10 + 20 b - s) / (10 + 20 b + s), IoU = (10 - s) / (10 + s).
+    # High score (0.9), s = 8: IoU 1/9, fused cost 1 - 0.9/9 = 0.9 > 0.8, BYTE misses it; b1 = 0.3: BIoU
+    # 8/24 = 1/3, fused cost 1 - 0.9/3 = 0.7 <= 0.8, matched in step 1.
+    high = Detections([[8.0, 0, 18, 10]], scores=[0.9])
+    assert ByteAssociator().match(view, high).rows.tolist() == []
+    assert BufferedByteAssociator().match(view, high).rows.tolist() == [0]
+    # Low score (0.3), s = 5: IoU 5/15 = 1/3 < 0.5, BYTE's step 2 misses it; b2 = 0.5: BIoU 15/25 = 0.6 >= 0.5.
+    low = Detections([[5.0, 0, 15, 10]], scores=[0.3])
+    assert ByteAssociator().match(view, low).rows.tolist() == []
+    assert BufferedByteAssociator().match(view, low).cols.tolist() == [0]
+    # Step 2 with b1 instead would give BIoU (16 - 5)/(16 + 5) = 0.52, also >= 0.5; at s = 6 only b2 reaches 0.5:
+    # b2 (20 - 6)/(20 + 6) = 0.54, b1 (16 - 6)/(16 + 6) = 0.45.
+    low6 = Detections([[6.0, 0, 16, 10]], scores=[0.3])
+    assert BufferedByteAssociator().match(view, low6).cols.tolist() == [0]
+    assert BufferedByteAssociator(large_buffer=0.3).match(view, low6).cols.tolist() == []
+    with pytest.raises(ValueError, match="recovery"):
+        BufferedByteAssociator(recovery=LostTrackRecovery())

@@ -5,8 +5,11 @@ home, and where a value is the same as a part's default the signature takes it f
 package registers every preset (``roadtrack.build("tracker", name)``).
 """
 
+from roadtrack.trackers.presets.boosttrack import boosttrack
+from roadtrack.trackers.presets.cbiou import cbiou
 from roadtrack.trackers.presets.classic import botsort, bytetrack, deepsort, ocsort, sort, strongsort
 from roadtrack.trackers.presets.deepocsort import deepocsort
 from roadtrack.trackers.presets.hybridsort import hybridsort
 
-__all__ = ["botsort", "bytetrack", "deepsort", "ocsort", "sort", "strongsort"]
+__all__ = ["boosttrack", "botsort", "bytetrack", "cbiou", "deepocsort", "deepsort", "hybridsort", "ocsort", "sort",
+           "strongsort"]
