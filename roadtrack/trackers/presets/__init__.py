@@ -8,3 +8,5 @@ package registers every preset (``roadtrack.build("tracker", name)``).
 from roadtrack.trackers.presets.classic import botsort, bytetrack, deepsort, ocsort, sort, strongsort
 
 __all__ = ["botsort", "bytetrack", "deepsort", "ocsort", "sort", "strongsort"]
+from roadtrack.trackers.presets.tracktrack import tracktrack  # noqa: F401
+from roadtrack.trackers.presets.fasttracker import fasttracker  # noqa: F401
