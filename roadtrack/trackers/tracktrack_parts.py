@@ -13,16 +13,60 @@ import dataclasses
 import numpy as np
 
 from roadtrack.association.tracktrack import corner_velocity, score_adaptive_ema, track_aware_init
-from roadtrack.core import Detections, TrackView
+from roadtrack.core import Detections, TrackState, TrackView
 from roadtrack.trackers.appearance import Appearance
 from roadtrack.trackers.history import ObservationHistory
 from roadtrack.trackers.lifecycle import Lifecycle
+from roadtrack.trackers.motion import KalmanMotion
 from roadtrack.trackers.table import Column, TrackTable
+
+TENTATIVE = int(TrackState.TENTATIVE)
+FREEZE = ("none", "lost", "unconfirmed")
 
 
 def _normalise(features: np.ndarray) -> np.ndarray:
     features = np.asarray(features, np.float32)
     return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
+
+
+class TrackTrackMotion(KalmanMotion):
+    """TrackTrack's motion: the size velocity of the tracks ``freeze_size`` names is zeroed before predicting,
+    and the NSA measurement noise is scaled by ``max(1 - score, floor)``
+    (Ultralytics' ``KalmanFilterXYWH``, floor 0.05), not by roadtrack's StrongSORT rule ``(1 - score)^2``.
+
+    The model must have ``nsa`` set; the scores handed to it are mapped so that its squared rule gives the
+    linear one: ``1 - s' = sqrt(max(1 - s, floor))``.
+
+    Args:
+        model: the motion model (``nsa=True``).
+        floor: smallest noise scale of the linear rule; None keeps the model's own (squared) rule.
+        freeze_size: ``"none"`` (the reference on MOT17), ``"lost"`` (tracks not updated last frame, as
+            ByteTrack), ``"unconfirmed"`` (lost and tentative tracks: Ultralytics' ``BOTrack.multi_predict``, the
+            reference on DanceTrack).
+    """
+
+    def __init__(self, model, floor: float | None = 0.05, freeze_size: str = "lost") -> None:
+        if not getattr(model, "nsa", False):
+            raise ValueError("TrackTrackMotion needs a model with nsa=True")
+        if freeze_size not in FREEZE:
+            raise ValueError(f"unknown freeze_size {freeze_size!r}; choose from {', '.join(FREEZE)}")
+        super().__init__(model)
+        self.floor, self.freeze_size = floor, freeze_size
+
+    def update(self, t: TrackTable, rows: np.ndarray, xyxy: np.ndarray, scores: np.ndarray) -> None:
+        if self.floor is None:
+            super().update(t, rows, xyxy, scores)
+            return
+        mapped = 1.0 - np.sqrt(np.maximum(1.0 - np.asarray(scores, np.float64), self.floor))
+        super().update(t, rows, xyxy, mapped)
+
+    def _before_predict(self, t: TrackTable, mean: np.ndarray) -> np.ndarray:
+        if self.freeze_size == "none":
+            return mean
+        frozen = t.time_since_update > 0
+        if self.freeze_size == "unconfirmed":
+            frozen = frozen | (t.state == TENTATIVE)
+        return self.model.freeze_size(mean, frozen)
 
 
 @dataclasses.dataclass
