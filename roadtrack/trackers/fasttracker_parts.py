@@ -15,6 +15,7 @@ import numpy as np
 from roadtrack.association.costs import iou
 from roadtrack.association.fasttracker import init_suppression, occluded_by, occlusion_rollback
 from roadtrack.core import Detections, MotionModel, Tracks, TrackView
+from roadtrack.trackers.fasttracker_roads import RoadStructure
 from roadtrack.trackers.lifecycle import CONFIRMED, TENTATIVE, Lifecycle, valid_boxes
 from roadtrack.trackers.motion import KalmanMotion
 from roadtrack.trackers.parts import TrackPart
@@ -58,6 +59,7 @@ class FastTrackerLifecycle(Lifecycle, TrackPart):
         occ_cover_thresh, velocity_offset, position_offset, enlarge, dampen, occ_to_lost, misses_to_lost,
         reappear_window, init_iou_suppress: FastTracker's values (0.7, 5, 3, 1.1, 0.89, 10, 2, 40, 0.7).
         report_coasting: also report tracked tracks that missed this frame.
+        roads: the scene's road structure (`RoadStructure`), applied last to every tracked track; None: off.
     """
 
     model: MotionModel | None = None
@@ -71,6 +73,7 @@ class FastTrackerLifecycle(Lifecycle, TrackPart):
     reappear_window: int = 40
     init_iou_suppress: float = 0.7
     report_coasting: bool = False
+    roads: RoadStructure | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -86,7 +89,7 @@ class FastTrackerLifecycle(Lifecycle, TrackPart):
                 "occluded": Column((), bool, False), "occluded_len": Column((), np.int64),
                 "last_occluded": Column((), np.int64, NEVER), "recently_occluded": Column((), bool, False),
                 "mean_history": Column((depth, self.model.ndim_state)), "history_count": Column((), np.int64),
-                "ft_pool": Column((), bool, False)}
+                "ft_pool": Column((), bool, False), **(self.roads.columns() if self.roads is not None else {})}
 
     def prepare(self, t: TrackTable) -> None:
         t.ft_pool = t.state != TENTATIVE
@@ -110,6 +113,10 @@ class FastTrackerLifecycle(Lifecycle, TrackPart):
         updated = t.time_since_update == 0
         self._matched(t, updated)
         self._occlusions(t, xyxy, updated, frame_count)
+        if self.roads is not None:
+            moved = self.roads.apply(t, np.nonzero(t.ft_tracked & (updated | (t.state != TENTATIVE)))[0])
+            t.mean_history[moved, -1, :2] = t.mean[moved, :2]  # as the reference: the stored state moves too
+            xyxy[moved] = self.model.to_xyxy(t.mean[moved])
         ok = valid_boxes(xyxy)
         keep = ok if self.duplicate_iou is None else ok & self._unique_tracked(t, xyxy)
         t.keep(keep)

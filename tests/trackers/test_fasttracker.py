@@ -83,3 +83,57 @@ def test_spawn_suppression_next_to_a_live_track():
 def test_bad_options():
     with pytest.raises(ValueError, match="offset"):
         roadtrack.build("tracker", "fasttracker", reset_pos_offset_occ=0)
+
+
+# Road region along +x: entry edge E1 (0, 0) - E2 (0, 100), exit edge O2 (1000, 100) - O1 (1000, 0). Cone:
+# v1 = unit(1000, 100), v2 = unit(1000, -100), axis (1, 0), opening 2 * atan(0.1) = 11.42 deg (half 5.71 deg).
+ROAD = [[0, 0], [0, 100], [1000, 100], [1000, 0]]
+ELSEWHERE = [[5000, 5000], [5000, 5100], [5100, 5100]]  # records centres, constrains nothing here
+
+
+def square(cx, cy):
+    return [cx - 20.0, cy - 20.0, cx + 20.0, cy + 20.0]
+
+
+def test_direction_cone_rotates_a_diagonal_path_onto_the_cone():
+    # Centres (50 + 3k, 50 + 3k), k = 0..10: with 11 stored centres the displacement from the centre 10 frames
+    # back (c1 = (50, 50), the creating detection) to the current state c11 points at 45 deg, outside the cone;
+    # it becomes c1 + |c11 - c1| * (cos 5.71, sin 5.71) (left side: cross(axis, delta) > 0). The same run
+    # without the region gives c1 and c11. Before frame 11 nothing changes (fewer than 11 centres).
+    frames = [dets([square(50 + 3 * k, 50 + 3 * k)], [0.9]) for k in range(11)]
+    roads = roadtrack.build("tracker", "fasttracker", rois=[ROAD])
+    plain = roadtrack.build("tracker", "fasttracker", rois=[ELSEWHERE])
+    for f in frames[:10]:
+        roads.update(f)
+        plain.update(f)
+    np.testing.assert_allclose(roads.tracks.mean, plain.tracks.mean)
+    roads.update(frames[10])
+    plain.update(frames[10])
+    c1, c11 = plain.tracks.center_history[0, -11], plain.tracks.center_history[0, -1]
+    half = np.arctan(0.1)
+    expected = c1 + np.linalg.norm(c11 - c1) * np.array([np.cos(half), np.sin(half)])
+    np.testing.assert_allclose(roads.tracks.mean[0, :2], expected, atol=1e-6)
+    np.testing.assert_allclose(roads.tracks.center_history[0, -1], expected, atol=1e-6)
+
+
+def test_short_excursion_out_of_the_region_is_repaired_in_the_history():
+    # Centres at y 90, 106, 106, 90 (x moving 3 px per frame): the two middle states lie outside the region
+    # (y > 100) and the current one inside, so those history entries move to the nearest boundary point (x, 100);
+    # the current state is not changed. Fewer than 11 centres: no cone.
+    ys = [90, 106, 106, 90]
+    frames = [dets([square(50 + 3 * k, y)], [0.9]) for k, y in enumerate(ys)]
+    roads = roadtrack.build("tracker", "fasttracker", rois=[ROAD])
+    plain = roadtrack.build("tracker", "fasttracker", rois=[ELSEWHERE])
+    for f in frames:
+        roads.update(f)
+        plain.update(f)
+    raw, fixed = plain.tracks.center_history[0, -4:], roads.tracks.center_history[0, -4:]
+    assert raw[1, 1] > 100 and raw[2, 1] > 100 and raw[3, 1] < 100  # the premise
+    np.testing.assert_allclose(fixed[1:3], np.column_stack([raw[1:3, 0], [100.0, 100.0]]))
+    np.testing.assert_allclose(fixed[[0, 3]], raw[[0, 3]])
+    np.testing.assert_allclose(roads.tracks.mean, plain.tracks.mean)
+
+
+def test_bad_roi():
+    with pytest.raises(ValueError, match="rois"):
+        roadtrack.build("tracker", "fasttracker", rois=[[[0, 0], [1, 1]]])

@@ -7,6 +7,7 @@ from roadtrack.association.fasttracker import FastTrackerAssociator
 from roadtrack.core import register
 from roadtrack.kalman import XYAHKalman
 from roadtrack.trackers.fasttracker_parts import FastTrackerLifecycle, FastTrackerMotion
+from roadtrack.trackers.fasttracker_roads import RoadStructure
 from roadtrack.trackers.tracker import MultiObjectTracker
 
 
@@ -24,6 +25,7 @@ def fasttracker(track_thresh: float = FastTrackerAssociator.high_thresh,
                 occ_reappear_window: int = FastTrackerLifecycle.reappear_window,
                 init_iou_suppress: float = FastTrackerLifecycle.init_iou_suppress,
                 report_coasting: bool = FastTrackerLifecycle.report_coasting,
+                rois: list | None = None, roi_repair_max_gap: int = 15, dir_window_N: int = 10,
                 class_aware: bool = True) -> MultiObjectTracker:
     """FastTracker: ByteTrack with occlusion-aware track keeping and spawn suppression.
 
@@ -36,9 +38,12 @@ def fasttracker(track_thresh: float = FastTrackerAssociator.high_thresh,
     New tracks are not started from detections overlapping a live track (``init_iou_suppress``).
     Parts: `FastTrackerAssociator`, `FastTrackerLifecycle`, `FastTrackerMotion`.
 
-    Not included: the paper's road-structure refinement (direction cones inside per-scene ROI polygons; the
-    geometry is in `roadtrack.association.fasttracker`, the per-track centre history and its wiring are not
-    done) — the reference runs without it when a scene has no ROIs, the default here too.
+    Road structure (``rois``, off by default as in the reference when a scene has none): per-scene region
+    polygons; a track's short excursions out of its region are pulled back onto it in its centre history, and
+    inside a quadrilateral region ordered entry E1, E2, exit O2, O1 its motion over the last ``dir_window_N``
+    frames is kept inside the region's direction cone (`RoadStructure`). Not done: the reference also repairs
+    its stored Kalman means at the repaired entries (index-aligned with the centre history in the reference,
+    which they are not); here only the centre history is repaired.
 
     Defaults are the reference configuration's (``configs/004_default.json``/``005``, thresholds hard-coded in
     ``fasttracker.py``; ``init_iou_suppress`` 0.7 as in ``005``). There is no FastTracker in BoxMOT; the benchmark
@@ -64,6 +69,9 @@ def fasttracker(track_thresh: float = FastTrackerAssociator.high_thresh,
         occ_reappear_window: frames after an occlusion during which a lost track is not deleted.
         init_iou_suppress: a detection overlapping a live track by this IoU or more starts no track.
         report_coasting: also report tracked tracks through their missed frames, at the Kalman box (reference).
+        rois: region polygons, each a list of (x, y) image points (at least 3), or None.
+        roi_repair_max_gap: longest out-of-region excursion repaired, frames.
+        dir_window_N: frames back of the direction cone's anchor.
         class_aware: never match a track to a detection of another class.
     """
     model = XYAHKalman()
@@ -73,7 +81,8 @@ def fasttracker(track_thresh: float = FastTrackerAssociator.high_thresh,
         duplicate_iou=0.85, model=model, occ_cover_thresh=occ_cover_thresh, velocity_offset=reset_velocity_offset_occ,
         position_offset=reset_pos_offset_occ, enlarge=enlarge_bbox_occ, dampen=dampen_motion_occ,
         occ_to_lost=active_occ_to_lost_thresh, reappear_window=occ_reappear_window,
-        init_iou_suppress=init_iou_suppress, report_coasting=report_coasting)
+        init_iou_suppress=init_iou_suppress, report_coasting=report_coasting,
+        roads=None if rois is None else RoadStructure(rois, roi_repair_max_gap, dir_window_N))
     return MultiObjectTracker(
         motion=FastTrackerMotion(model),
         associator=FastTrackerAssociator(high_thresh=track_thresh, low_thresh=low_thresh, match_thresh=match_thresh,
