@@ -131,7 +131,9 @@ class ScoreAdaptiveAppearance(Appearance):
     Args: as `Appearance` (``kind`` is always ``"ema"``); ``ema_alpha`` is TrackTrack's alpha (0.95).
     """
 
-    def __init__(self, ema_alpha: float = 0.95, **options) -> None:
+    EMA_ALPHA = 0.95  # TrackTrack's alpha
+
+    def __init__(self, ema_alpha: float = EMA_ALPHA, **options) -> None:
         super().__init__("ema", ema_alpha=ema_alpha, **options)
 
     def update(self, t: TrackTable, rows: np.ndarray, dets: Detections, cols: np.ndarray) -> None:

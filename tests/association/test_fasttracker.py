@@ -86,5 +86,6 @@ def test_fasttracker_associator_low_step_reads_the_tracked_flag():
     d = Detections(box, scores=[0.5])
     bare = TrackView(box, np.zeros(1, np.int64), np.ones(1, bool), np.array([3]))
     assert FastTrackerAssociator().match(bare, d).rows.size == 0
-    flagged = TrackView(box, np.zeros(1, np.int64), np.ones(1, bool), np.array([3]), extra={"tracked": np.ones(1, bool)})
+    flagged = TrackView(box, np.zeros(1, np.int64), np.ones(1, bool), np.array([3]),
+                        extra={"tracked": np.ones(1, bool)})
     assert FastTrackerAssociator().match(flagged, d).rows.tolist() == [0]
