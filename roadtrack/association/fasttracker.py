@@ -17,9 +17,15 @@ thowell332/FastTracker; ``is_occluded_by``, the occlusion block of ``update``, `
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
+from roadtrack.association.byte import ByteAssociator
 from roadtrack.association.costs import _boxes, iou
+from roadtrack.association.solver import matches_from_pairs
+from roadtrack.association.stages import solve_subset
+from roadtrack.core import Detections, Matches, TrackView, register
 
 
 def coverage(a_xyxy: np.ndarray, b_xyxy: np.ndarray) -> np.ndarray:
@@ -209,3 +215,53 @@ def clamp_to_cone(anchor: np.ndarray, current: np.ndarray, axis: np.ndarray, ang
     side = np.where(u[0] * unit[:, 1] - u[1] * unit[:, 0] > 0, 1.0, -1.0) * half
     boundary = np.stack([u[0] * np.cos(side) - u[1] * np.sin(side), u[0] * np.sin(side) + u[1] * np.cos(side)], axis=1)
     return np.where(outside[:, None], anchor + boundary * mag[:, None], current)
+
+
+@register("associator", "fasttracker")
+@dataclasses.dataclass(frozen=True)
+class FastTrackerAssociator(ByteAssociator):
+    """BYTE as FastTracker runs it: the low-score step takes every confirmed track still in the tracked state,
+    not only those updated last frame.
+
+    FastTracker keeps a confirmed track "tracked" for up to ``misses_to_lost`` missed frames (longer while it is
+    occluded) before it counts as lost; such coasting tracks stay in the low-score step. Which tracks are in that
+    state is the lifecycle's record, read from ``TrackView.extra["tracked"]`` (T,) bool; without it the step
+    falls back to BYTE's rule (updated last frame). Steps 1 and 3 and the options are `ByteAssociator`'s;
+    FastTracker's reference values are ``high_thresh`` 0.7, ``low_thresh`` 0.25, ``match_thresh`` 0.85.
+    """
+
+    high_thresh: float = 0.7
+    low_thresh: float = 0.25
+    match_thresh: float = 0.85
+
+    def match(self, tracks: TrackView, detections: Detections) -> Matches:
+        scores = detections.scores
+        high = np.nonzero(scores > self.high_thresh)[0]
+        low = np.nonzero((scores > self.low_thresh) & (scores < self.high_thresh))[0]
+        confirmed = np.nonzero(tracks.confirmed)[0]
+        unconfirmed = np.nonzero(~tracks.confirmed)[0]
+        overlap = iou(tracks.xyxy, detections.xyxy)
+
+        r1, c1 = solve_subset(self._cost(tracks, detections, confirmed, high, True, overlap), confirmed, high,
+                              self.match_thresh, self.method)
+        tracked = tracks.extra.get("tracked")
+        still = tracks.time_since_update == 1 if tracked is None else np.asarray(tracked, bool)
+        free_tracks = tracks.confirmed & still
+        free_tracks[r1] = False
+        active = np.nonzero(free_tracks)[0]
+        r2, c2 = solve_subset(self._cost(tracks, detections, active, low, False, overlap), active, low,
+                              self.low_match_thresh, self.method)
+        free_dets = scores > self.high_thresh
+        free_dets[c1] = False
+        high_left = np.nonzero(free_dets)[0]
+        r3, c3 = solve_subset(self._cost(tracks, detections, unconfirmed, high_left, True, overlap), unconfirmed,
+                              high_left, self.unconfirmed_match_thresh, self.method)
+        rows, cols = np.concatenate([r1, r2, r3]), np.concatenate([c1, c2, c3])
+        if self.recovery is not None:
+            free_tracks = np.ones(len(tracks), bool)
+            free_tracks[rows] = False
+            free_dets[c3] = False
+            r4, c4 = self.recovery.match(tracks, detections, np.nonzero(free_tracks)[0], np.nonzero(free_dets)[0],
+                                         rows, overlap)
+            rows, cols = np.concatenate([rows, r4]), np.concatenate([cols, c4])
+        return matches_from_pairs(rows, cols, len(tracks), len(detections))

@@ -18,9 +18,14 @@ Reference code: kamkyu94/TrackTrack ``trackers/utils.py`` (``iou_distance``, ``c
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from roadtrack.association.costs import _boxes, iou
+from roadtrack.association.appearance import cosine_distance
+from roadtrack.association.costs import _boxes, iou, same_class
+from roadtrack.association.solver import matches_from_pairs
+from roadtrack.core import Associator, Detections, Matches, TrackView, register
 
 # Corners of an xyxy box as (x column, y column): left-top, left-bottom, right-top, right-bottom (reference order).
 _CORNER_X = np.array([0, 0, 2, 2])
@@ -285,3 +290,94 @@ def score_adaptive_ema(track_features: np.ndarray, det_features: np.ndarray, det
     mixed = beta * np.asarray(track_features, np.float64) + (1.0 - beta) * np.asarray(det_features, np.float64)
     norm = np.linalg.norm(mixed, axis=1, keepdims=True)
     return (mixed / np.where(norm > 0, norm, 1.0)).astype(np.float32)
+
+
+@register("associator", "tpa")
+@dataclasses.dataclass(frozen=True)
+class TPAAssociator(Associator):
+    """TrackTrack's association (TPA), two calls of one step.
+
+    1. Confirmed tracks (tracked or lost) against every detection above ``low_thresh``: high-score ones (above
+       ``high_thresh``) and low-score ones (``+ penalty_p``); cost `tpa_cost`, matched by `iterative_assignment`.
+       TrackTrack's third group, boxes that only a looser detector NMS kept (``+ penalty_q``), needs a second
+       detection set per frame that `Detections` does not carry: the group is empty here (as in Ultralytics
+       whenever it runs on given detections); `recovered_detections` and ``penalty_q`` are ready for it.
+    2. Tentative tracks against the high-score detections left: the same cost and assignment.
+
+    Reads from the view: ``xyxy`` (predicted), ``scores``, and from ``extra`` (a `TrackTrackHistory` part):
+    ``prev_scores`` (T,), ``corner_velocity`` (T, 4, 2), ``anchor_xyxy`` (T, 4) (the observation ``delta_t``
+    frames back, else the latest). Without them the score term uses the latest score twice, the velocity is zero
+    and the anchor is the last observation (or the predicted box).
+
+    Args:
+        high_thresh, low_thresh: detection score bounds (high: ``> high_thresh``; low: in (low, high]).
+        match_thresh, reduce_step: first threshold of `iterative_assignment` and its decrease per round.
+        iou_weight, reid_weight, conf_weight, angle_weight, penalty_p, penalty_q, min_iou: see `tpa_cost`.
+        appearance: add the cosine distance of the tracks' and detections' features when both carry them.
+        class_aware: forbid matching a track to a detection of another class.
+    """
+
+    high_thresh: float = 0.6
+    low_thresh: float = 0.1
+    match_thresh: float = 0.7
+    reduce_step: float = 0.05
+    iou_weight: float = 0.5
+    reid_weight: float = 0.5
+    conf_weight: float = 0.1
+    angle_weight: float = 0.05
+    penalty_p: float = 0.2
+    penalty_q: float = 0.4
+    min_iou: float = 0.1
+    appearance: bool = False
+    class_aware: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.low_thresh <= self.high_thresh:
+            raise ValueError(f"low_thresh ({self.low_thresh}) must not exceed high_thresh ({self.high_thresh})")
+        if self.reduce_step <= 0:
+            raise ValueError(f"reduce_step must be > 0, got {self.reduce_step}")
+
+    def needs_features(self) -> bool:
+        return self.appearance
+
+    def match(self, tracks: TrackView, detections: Detections) -> Matches:
+        scores = detections.scores
+        groups = np.full(len(detections), -1)
+        groups[(scores > self.low_thresh) & (scores <= self.high_thresh)] = LOW
+        groups[scores > self.high_thresh] = HIGH
+        pool = np.nonzero(tracks.confirmed)[0]
+        r1, c1 = self._assign(tracks, detections, pool, np.nonzero(groups >= 0)[0], groups)
+        free = groups == HIGH
+        free[c1] = False
+        tentative = np.nonzero(~tracks.confirmed)[0]
+        r2, c2 = self._assign(tracks, detections, tentative, np.nonzero(free)[0], groups)
+        return matches_from_pairs(np.concatenate([r1, r2]), np.concatenate([c1, c2]), len(tracks), len(detections))
+
+    def _assign(self, tracks: TrackView, dets: Detections, rows: np.ndarray, cols: np.ndarray,
+                groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Matched (K,) track rows and detection cols among ``rows`` x ``cols``."""
+        if rows.size == 0 or cols.size == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        extra, n = tracks.extra, len(tracks)
+        track_scores = np.ones(n) if tracks.scores is None else tracks.scores
+        previous = extra.get("prev_scores", track_scores)
+        velocity = extra.get("corner_velocity", np.zeros((n, 4, 2)))
+        anchor = extra.get("anchor_xyxy", tracks.xyxy if tracks.last_xyxy is None else tracks.last_xyxy)
+        det_xyxy, det_scores = dets.xyxy[cols], dets.scores[cols]
+        overlap, hm = hmiou(tracks.xyxy[rows], det_xyxy)
+        confidence = projected_score_distance(track_scores[rows], previous[rows], det_scores)
+        angle = angle_distance(velocity[rows], anchor[rows], det_xyxy, det_scores)
+        app = None
+        if self.appearance and tracks.features is not None and dets.features is not None:
+            tf, df = tracks.features[rows], dets.features[cols]
+            app = np.clip(cosine_distance(tf, df), 0.0, 1.0)
+            # A side without a feature (never embedded) falls back to the box term (Ultralytics' NaN rule).
+            app[~np.any(tf != 0, axis=1)] = np.nan
+            app[:, ~np.any(df != 0, axis=1)] = np.nan
+        cost = tpa_cost(overlap, hm, confidence, angle, groups[cols], app, self.iou_weight, self.reid_weight,
+                        self.conf_weight, self.angle_weight, self.penalty_p, self.penalty_q, self.min_iou)
+        same = same_class(tracks.class_ids[rows], dets.class_ids[cols]) if self.class_aware else None
+        if same is not None:
+            cost = np.where(same, cost, np.inf)
+        r, c = iterative_assignment(cost, self.match_thresh, self.reduce_step)
+        return rows[r], cols[c]

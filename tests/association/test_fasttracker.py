@@ -72,3 +72,20 @@ def test_clamp_to_cone_by_hand():
     np.testing.assert_allclose(got, [[10 / np.sqrt(2), 10 / np.sqrt(2)], [0.0, 10.0], [1.0, 1.0]], atol=1e-9)
     left = clamp_to_cone(np.zeros((1, 2)), np.array([[-10.0, 0.0]]), np.array([0.0, 1.0]), 90.0)
     np.testing.assert_allclose(left, [[-10 / np.sqrt(2), 10 / np.sqrt(2)]], atol=1e-9)
+
+
+# ---- the FastTracker associator --------------------------------------------------------------------------------
+def test_fasttracker_associator_low_step_reads_the_tracked_flag():
+    from roadtrack import Detections
+    from roadtrack.association.fasttracker import FastTrackerAssociator
+    from roadtrack.core import TrackView
+
+    # One confirmed track last updated 3 frames ago, a 0.5 detection on it (low band (0.25, 0.7)). BYTE's rule
+    # (updated last frame) leaves it out of the low-score step; FastTracker's "tracked" flag puts it in.
+    box = np.array([[0.0, 0, 10, 20]])
+    d = Detections(box, scores=[0.5])
+    bare = TrackView(box, np.zeros(1, np.int64), np.ones(1, bool), np.array([3]))
+    assert FastTrackerAssociator().match(bare, d).rows.size == 0
+    flagged = TrackView(box, np.zeros(1, np.int64), np.ones(1, bool), np.array([3]),
+                        extra={"tracked": np.ones(1, bool)})
+    assert FastTrackerAssociator().match(flagged, d).rows.tolist() == [0]

@@ -127,3 +127,33 @@ def test_score_adaptive_ema_by_hand():
     # Score 1: beta = 0.95 -> (0.95, 0.05) normalised. Score 0: beta = 1, the detection is ignored.
     got = score_adaptive_ema(track, det, np.array([1.0, 0.0]))
     np.testing.assert_allclose(got, [np.array([0.95, 0.05]) / np.hypot(0.95, 0.05), [1.0, 0.0]], rtol=1e-6)
+
+
+# ---- the TPA associator ----------------------------------------------------------------------------------------
+def test_tpa_associator_on_bare_boxes_and_empty_inputs():
+    import roadtrack
+    from roadtrack import Detections
+
+    assoc = roadtrack.build("associator", "tpa")
+    assert assoc.associate(np.zeros((0, 4)), np.zeros(0, np.int64), Detections.empty()).rows.size == 0
+    # A view of bare boxes: confirmed tracks, scores taken as 1 (score term |2 - 1 - 0.9| = 0.1), zero velocity.
+    # Track 0 and detection 0 coincide: cost 0 + 0.1 * 0.1 + 0.05 * 0.5 * 0.9 = 0.0325; track 1 overlaps
+    # nothing (IoU <= 0.1: cost 1) and stays free; the 0.05 detection is below low_thresh and never matched.
+    m = assoc.associate(np.array([[0.0, 0, 10, 20], [50, 0, 60, 20]]), np.zeros(2, np.int64),
+                        Detections([[0, 0, 10, 20], [1, 0, 11, 20]], scores=[0.9, 0.05]))
+    assert m.rows.tolist() == [0] and m.cols.tolist() == [0] and m.unmatched_cols.tolist() == [1]
+
+
+def test_tpa_associator_class_gate_and_bad_options():
+    import pytest
+
+    import roadtrack
+    from roadtrack import Detections
+    from roadtrack.association.tracktrack import TPAAssociator
+
+    box = np.array([[0.0, 0, 10, 20]])
+    other_class = Detections(box, scores=[0.9], class_ids=[1])
+    assert TPAAssociator().associate(box, np.zeros(1, np.int64), other_class).rows.size == 0
+    assert TPAAssociator(class_aware=False).associate(box, np.zeros(1, np.int64), other_class).rows.size == 1
+    with pytest.raises(ValueError, match="low_thresh"):
+        roadtrack.build("associator", "tpa", low_thresh=0.9, high_thresh=0.5)

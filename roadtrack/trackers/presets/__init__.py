@@ -9,7 +9,9 @@ from roadtrack.trackers.presets.boosttrack import boosttrack
 from roadtrack.trackers.presets.cbiou import cbiou
 from roadtrack.trackers.presets.classic import botsort, bytetrack, deepsort, ocsort, sort, strongsort
 from roadtrack.trackers.presets.deepocsort import deepocsort
+from roadtrack.trackers.presets.fasttracker import fasttracker
 from roadtrack.trackers.presets.hybridsort import hybridsort
+from roadtrack.trackers.presets.tracktrack import tracktrack
 
-__all__ = ["boosttrack", "botsort", "bytetrack", "cbiou", "deepocsort", "deepsort", "hybridsort", "ocsort", "sort",
-           "strongsort"]
+__all__ = ["boosttrack", "botsort", "bytetrack", "cbiou", "deepocsort", "deepsort", "fasttracker", "hybridsort",
+           "ocsort", "sort", "strongsort", "tracktrack"]
