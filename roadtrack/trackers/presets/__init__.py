@@ -6,5 +6,6 @@ package registers every preset (``roadtrack.build("tracker", name)``).
 """
 
 from roadtrack.trackers.presets.classic import botsort, bytetrack, deepsort, ocsort, sort, strongsort
+from roadtrack.trackers.presets.ucmctrack import ucmctrack
 
 __all__ = ["botsort", "bytetrack", "deepsort", "ocsort", "sort", "strongsort"]
