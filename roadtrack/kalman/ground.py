@@ -199,7 +199,8 @@ class GroundKalman(LinearKalman):
         computes it from the boxes.
 
     The update uses the Joseph form like `LinearKalman.update`; it is written here because R comes from the
-    measurement, not from the state (`LinearKalman.update` would need an ``r`` argument to share it).
+    measurement, not from the state and is a full 2 x 2 matrix (a `LinearKalman` method doing the correction for a
+    given innovation and a diagonal or full R would let both share it).
 
     Args:
         plane: the ground geometry (`GroundPlane`).

@@ -40,6 +40,10 @@ def ucmctrack(a: float = UCMCAssociator.a1, wx: float = GroundKalman.WX, wy: flo
 
     Defaults are the reference's MOT17/MOT20 runs (``util/run_ucmc.py make_args``): pedestrians. For road
     video use `ROAD_SETTING` (the reference's vehicle demo). BoxMOT ships no UCMCTrack; the reference is the peer.
+    Where we differ from the reference: its detector's ``conf_thresh`` is an option here; ``class_aware`` (it
+    has one class); a confirmed track unmatched in a frame always becomes coasted (the reference leaves it
+    confirmed, and never deletes it, until a frame with a low-score detection); no offline steps (its ``--hp``
+    retroactive boxes and linear interpolation).
 
     Geometry: at most one of ``homography``, ``camera``, ``image_size``; with none, a road camera of the first
     frame's size, or, without frames, of the first detections' extent (`roadtrack.trackers.ucmc_parts`). The
