@@ -8,7 +8,7 @@ Geometry rule (first that applies):
      detections: width = the largest ``x2``, height = the largest ``y2``, rounded up. This is a documented guess,
      not a calibration: the horizon lands half-way down that extent. Give ``image_size`` when it is known.
 A geometry found by rule 2 or 3 is kept until `reset` (tracks' states are in its metres); ``geometry_source`` says
-which rule applied.
+which rule applied (``"configured"``, ``"frame"`` or ``"detections"``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from roadtrack.kalman.ground import GroundKalman, GroundPlane
 from roadtrack.trackers.motion import KalmanMotion
 from roadtrack.trackers.table import Column, TrackTable
 from roadtrack.trackers.tracker import MultiObjectTracker
-
-GEOMETRY_SOURCES = ("configured", "frame", "detections")
 
 
 class GroundMotion(KalmanMotion):
