@@ -17,11 +17,12 @@ from roadtrack.association.recovery import LostTrackRecovery
 from roadtrack.association.solver import METHODS, matches_from_pairs, solve
 from roadtrack.association.stages import solve_subset, sort_assignment
 from roadtrack.association.tracktrack import TPAAssociator
+from roadtrack.association.ucmc import UCMCAssociator
 
 __all__ = [
     "BOX_SIMILARITIES", "METHODS", "BoostAssociator", "BufferedByteAssociator", "ByteAssociator", "CBIoUAssociator",
     "CascadeAssociator", "DeepOCSortAssociator", "FastTrackerAssociator", "HybridSortAssociator", "IoUAssociator",
-    "LostTrackRecovery", "OCSortAssociator", "TPAAssociator",
+    "LostTrackRecovery", "OCSortAssociator", "TPAAssociator", "UCMCAssociator",
     "buffered_iou", "ciou", "class_gate", "cosine_distance", "diou", "direction_consistency",
     "fuse_score", "gallery_distance", "gate_by_mahalanobis", "giou", "iou", "iou_gated_appearance",
     "matches_from_pairs", "same_class", "solve", "solve_subset", "sort_assignment",

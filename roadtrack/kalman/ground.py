@@ -16,10 +16,19 @@ size alone (`GroundPlane.road_camera`, documented there).
 from __future__ import annotations
 
 import dataclasses
+from typing import Any, Mapping
 
 import numpy as np
 
+from roadtrack.core import register
+from roadtrack.core.gating import pairwise_mahalanobis_2d
 from roadtrack.kalman.base import LinearKalman
+
+# The default road camera (`GroundPlane.road_camera`): lens height above the road (metres), down-tilt (degrees) and
+# the smallest pixel distance of a mapped point below the horizon.
+ROAD_CAMERA_HEIGHT = 1.5
+ROAD_CAMERA_PITCH = 0.0
+HORIZON_MARGIN = 2.0
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -42,7 +51,7 @@ class GroundPlane:
     """
 
     image_to_ground: np.ndarray
-    horizon_margin: float = 2.0
+    horizon_margin: float = HORIZON_MARGIN
 
     def __post_init__(self) -> None:
         h = np.array(self.image_to_ground, np.float64)
@@ -59,7 +68,7 @@ class GroundPlane:
     # ---- constructors ----------------------------------------------------------------------------
     @classmethod
     def from_camera(cls, intrinsics: np.ndarray, rotation: np.ndarray, translation: np.ndarray,
-                    ground_z: float = 0.0, horizon_margin: float = 2.0) -> "GroundPlane":
+                    ground_z: float = 0.0, horizon_margin: float = HORIZON_MARGIN) -> "GroundPlane":
         """The plane ``Z = ground_z`` of a calibrated camera.
 
         Args:
@@ -78,8 +87,9 @@ class GroundPlane:
         return cls(np.linalg.inv(ground_to_image), horizon_margin)
 
     @classmethod
-    def road_camera(cls, width: float, height: float, focal: float | None = None, camera_height: float = 1.5,
-                    pitch_deg: float = 0.0, horizon_margin: float = 2.0) -> "GroundPlane":
+    def road_camera(cls, width: float, height: float, focal: float | None = None,
+                    camera_height: float = ROAD_CAMERA_HEIGHT, pitch_deg: float = ROAD_CAMERA_PITCH,
+                    horizon_margin: float = HORIZON_MARGIN) -> "GroundPlane":
         """A forward-looking road camera (dash cam) known only by its image size.
 
         Defaults, for when nothing is calibrated: focal length = image width in pixels (a 53 degree horizontal
@@ -172,35 +182,6 @@ def footpoint_sigma(box_height: np.ndarray, u_ratio: float = 0.05, v_ratio: floa
     return np.stack([np.clip(u_ratio * h, uv_min, u_max), np.clip(v_ratio * h, uv_min, v_max)], axis=1)
 
 
-def pairwise_ground_mahalanobis(track_xy: np.ndarray, track_cov: np.ndarray, det_xy: np.ndarray,
-                                det_cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Squared Mahalanobis distance and log-determinant for every track-detection pair on the ground.
-
-    Each pair has its own innovation covariance ``S = P_t + R_d``: the track's projected state covariance plus
-    the detection's own mapped measurement covariance, so this is not one covariance per track.
-
-    Args:
-        track_xy: (T, 2) projected track positions ``H x``, metres; track_cov: (T, 2, 2) ``H P H^T``.
-        det_xy: (D, 2) detection ground points; det_cov: (D, 2, 2) their measurement covariances R.
-
-    Returns:
-        (T, D) ``d^T S^-1 d`` and (T, D) ``ln det S``, float64.
-    """
-    t_xy = np.asarray(track_xy, np.float64).reshape(-1, 2)
-    d_xy = np.asarray(det_xy, np.float64).reshape(-1, 2)
-    if t_xy.shape[0] == 0 or d_xy.shape[0] == 0:
-        empty = np.zeros((t_xy.shape[0], d_xy.shape[0]))
-        return empty, empty.copy()
-    s = np.asarray(track_cov, np.float64)[:, None] + np.asarray(det_cov, np.float64)[None]  # (T, D, 2, 2)
-    a, b, c, d = s[..., 0, 0], s[..., 0, 1], s[..., 1, 0], s[..., 1, 1]
-    det = a * d - b * c
-    dx = d_xy[None, :, 0] - t_xy[:, None, 0]
-    dy = d_xy[None, :, 1] - t_xy[:, None, 1]
-    # 2 x 2 inverse in closed form: [[d, -b], [-c, a]] / det.
-    squared = (d * dx * dx - (b + c) * dx * dy + a * dy * dy) / det
-    return squared, np.log(det)
-
-
 class GroundKalman(LinearKalman):
     """UCMCTrack's constant-velocity filter on the ground plane, over a batch of tracks.
 
@@ -218,7 +199,8 @@ class GroundKalman(LinearKalman):
         computes it from the boxes.
 
     The update uses the Joseph form like `LinearKalman.update`; it is written here because R comes from the
-    measurement, not from the state (`LinearKalman.update` would need an ``r`` argument to share it).
+    measurement, not from the state and is a full 2 x 2 matrix (a `LinearKalman` method doing the correction for a
+    given innovation and a diagonal or full R would let both share it).
 
     Args:
         plane: the ground geometry (`GroundPlane`).
@@ -238,8 +220,10 @@ class GroundKalman(LinearKalman):
     ndim_meas = 4
     velocity_of = (0, 1)
     POSITION, SIZE, VELOCITY = slice(0, 2), slice(2, 4), slice(4, 6)
+    # The reference's MOT17/MOT20 settings (``util/run_ucmc.py make_args``), the defaults below.
+    FPS, WX, WY, VMAX = 30.0, 0.1, 0.1, 0.5
 
-    def __init__(self, plane: GroundPlane, fps: float = 30.0, wx: float = 0.1, wy: float = 0.1, vmax: float = 0.5,
+    def __init__(self, plane: GroundPlane, fps: float = FPS, wx: float = WX, wy: float = WY, vmax: float = VMAX,
                  u_ratio: float = 0.05, v_ratio: float = 0.05, u_max: float = 13.0, v_max: float = 10.0,
                  uv_min: float = 2.0) -> None:
         if fps <= 0 or wx < 0 or wy < 0 or vmax <= 0:
@@ -356,4 +340,61 @@ class GroundKalman(LinearKalman):
         (`roadtrack.association.ucmc.mapped_mahalanobis`).
         """
         det_xy, det_cov = self.ground_measurements(z)
-        return pairwise_ground_mahalanobis(*self.project_ground(mean, cov), det_xy, det_cov)[0]
+        return pairwise_mahalanobis_2d(*self.project_ground(mean, cov), det_xy, det_cov)[0]
+
+
+def ground_plane(homography: Any = None, camera: Mapping[str, Any] | None = None,
+                 image_size: tuple[float, float] | None = None, focal: float | None = None,
+                 camera_height: float = ROAD_CAMERA_HEIGHT, pitch_deg: float = ROAD_CAMERA_PITCH,
+                 horizon_margin: float = HORIZON_MARGIN) -> GroundPlane | None:
+    """The ground plane from at most one geometry source, or None when none is given.
+
+    Args:
+        homography: (3, 3) image-to-ground homography (nested lists are fine, e.g. from YAML).
+        camera: ``{"intrinsics": K, "rotation": R, "translation": t}`` (optionally ``"ground_z"``), see
+            `GroundPlane.from_camera`.
+        image_size: (width, height) in pixels: the default road camera (`GroundPlane.road_camera`) with
+            ``focal``, ``camera_height`` and ``pitch_deg``.
+
+    Raises:
+        ValueError: more than one source, or a malformed one.
+    """
+    given = [name for name, value in (("homography", homography), ("camera", camera), ("image_size", image_size))
+             if value is not None]
+    if len(given) > 1:
+        raise ValueError(f"give one ground geometry, not {' and '.join(given)}")
+    if homography is not None:
+        return GroundPlane(np.asarray(homography, np.float64), horizon_margin)
+    if camera is not None:
+        if not isinstance(camera, Mapping) or not {"intrinsics", "rotation", "translation"} <= set(camera):
+            raise ValueError("camera: expected a mapping with intrinsics, rotation and translation (metres)")
+        unknown = set(camera) - {"intrinsics", "rotation", "translation", "ground_z"}
+        if unknown:
+            raise ValueError(f"camera: unknown key(s) {', '.join(sorted(unknown))}")
+        return GroundPlane.from_camera(camera["intrinsics"], camera["rotation"], camera["translation"],
+                                       camera.get("ground_z", 0.0), horizon_margin)
+    if image_size is not None:
+        if len(image_size) != 2:
+            raise ValueError(f"image_size: expected (width, height), got {image_size!r}")
+        return GroundPlane.road_camera(float(image_size[0]), float(image_size[1]), focal, camera_height, pitch_deg,
+                                       horizon_margin)
+    return None
+
+
+@register("motion", "ground")
+def ground_kalman(homography: Any = None, camera: Mapping[str, Any] | None = None,
+                  image_size: tuple[float, float] | None = None, **options: Any) -> GroundKalman:
+    """`GroundKalman` on the plane of one geometry source (see `ground_plane`).
+
+    A bare motion model never sees a frame, so one source is required; the ``ucmctrack`` tracker preset can
+    also take the image size from the first frame.
+
+    Args:
+        options: `ground_plane`'s road-camera options (``focal``, ``camera_height``, ``pitch_deg``,
+            ``horizon_margin``) and `GroundKalman`'s (``fps``, ``wx``, ``wy``, ``vmax``, pixel noise).
+    """
+    plane_keys = ("focal", "camera_height", "pitch_deg", "horizon_margin")
+    plane = ground_plane(homography, camera, image_size, **{k: options.pop(k) for k in plane_keys if k in options})
+    if plane is None:
+        raise ValueError("motion 'ground' needs a geometry: homography, camera or image_size")
+    return GroundKalman(plane, **options)

@@ -137,3 +137,30 @@ def test_gating_distance_is_ground_mahalanobis():
     d = kf.gating_distance(mean, cov, np.array([[110.0, 60.0, 130.0, 100.0]]))
     np.testing.assert_allclose(d, [[1.0**2 / (1.0 + 0.05**2 * 4)]])
     assert kf.gating_distance(mean, cov, np.zeros((0, 4))).shape == (1, 0)
+
+
+def test_ground_plane_sources_and_registration():
+    import roadtrack
+    from roadtrack.kalman.ground import ground_plane
+
+    assert ground_plane() is None
+    np.testing.assert_allclose(ground_plane(image_size=(1000, 500)).image_to_ground,
+                               GroundPlane.road_camera(1000, 500).image_to_ground)
+    np.testing.assert_allclose(ground_plane(homography=[[0.05, 0, 0], [0, 0.05, 0], [0, 0, 1]]).image_to_ground,
+                               SCALE.image_to_ground)
+    # The road camera written out as intrinsics and extrinsics gives the same plane.
+    k = np.array([[1000.0, 0, 500], [0, 1000, 250], [0, 0, 1]])
+    r = np.array([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]])
+    camera = {"intrinsics": k, "rotation": r, "translation": -r @ [0, 0, 1.5]}
+    np.testing.assert_allclose(ground_plane(camera=camera).image_to_ground,
+                               GroundPlane.road_camera(1000, 500).image_to_ground, atol=1e-12)
+    with pytest.raises(ValueError, match="homography and image_size"):
+        ground_plane(homography=np.eye(3), image_size=(10, 10))
+    with pytest.raises(ValueError, match="camera: expected"):
+        ground_plane(camera={"intrinsics": k})
+    kf = roadtrack.build("motion", "ground", image_size=(1000, 500), camera_height=3.0, wx=5.0)
+    assert isinstance(kf, GroundKalman) and kf._q[0, 0] == pytest.approx(5.0 / 30**4 / 4)
+    # Height 3 m doubles every ground distance of the 1.5 m default: 100 px below the horizon is 30 m ahead.
+    assert kf.plane.to_ground(np.array([[500.0, 350.0]]))[0][0, 1] == pytest.approx(1000 * 3.0 / 100)
+    with pytest.raises(ValueError, match="needs a geometry"):
+        roadtrack.build("motion", "ground")

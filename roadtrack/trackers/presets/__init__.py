@@ -12,6 +12,7 @@ from roadtrack.trackers.presets.deepocsort import deepocsort
 from roadtrack.trackers.presets.fasttracker import fasttracker
 from roadtrack.trackers.presets.hybridsort import hybridsort
 from roadtrack.trackers.presets.tracktrack import tracktrack
+from roadtrack.trackers.presets.ucmctrack import ucmctrack
 
 __all__ = ["boosttrack", "botsort", "bytetrack", "cbiou", "deepocsort", "deepsort", "fasttracker", "hybridsort",
-           "ocsort", "sort", "strongsort", "tracktrack"]
+           "ocsort", "sort", "strongsort", "tracktrack", "ucmctrack"]
