@@ -8,9 +8,8 @@ import numpy as np
 
 from roadtrack.association.appearance import cosine_distance
 from roadtrack.association.deep_oc import appearance_score
-from roadtrack.association.ocsort import OCSortAssociator, _left
-from roadtrack.association.solver import matches_from_pairs
-from roadtrack.core import Detections, Matches, TrackView, register
+from roadtrack.association.ocsort import OCSortAssociator
+from roadtrack.core import Detections, TrackView, register
 
 
 @register("associator", "deepocsort")
@@ -48,7 +47,7 @@ class DeepOCSortAssociator(OCSortAssociator):
     def needs_features(self) -> bool:
         return self.w_association_emb != 0.0
 
-    def _appearance(self, tracks: TrackView, detections: Detections, cols: np.ndarray) -> np.ndarray | None:
+    def _extra_score(self, tracks: TrackView, detections: Detections, cols: np.ndarray) -> np.ndarray | None:
         """(T, len(cols)) ``W * cos_sim``, or None when either side has no features."""
         tf, df = tracks.features, detections.features
         if self.w_association_emb == 0.0 or tf is None or df is None or tf.shape[1] == 0 or len(tracks) == 0 \
@@ -61,29 +60,3 @@ class DeepOCSortAssociator(OCSortAssociator):
         similarity[~np.any(tf != 0, axis=1)] = 0.0
         similarity[:, ~np.any(df[cols] != 0, axis=1)] = 0.0
         return appearance_score(similarity, self.w_association_emb, self.aw_param, self.adaptive)
-
-    def match(self, tracks: TrackView, detections: Detections) -> Matches:
-        n_tracks, n_dets = len(tracks), len(detections)
-        high = np.flatnonzero(detections.scores > self.det_thresh)
-        all_rows = np.arange(n_tracks)
-        appearance = self._appearance(tracks, detections, high)
-        motion = tracks.velocity is not None and self.inertia != 0.0
-        bonus = None
-        if motion or appearance is not None:
-            def bonus(sim):
-                total = self._bonus(tracks, detections, all_rows, high, sim) if motion else np.zeros(sim.shape)
-                return total if appearance is None else total + appearance
-        rows, cols = self._step(tracks.xyxy, tracks.class_ids, detections, all_rows, high, bonus, shortcut=True)
-        if self.use_byte:
-            low = np.flatnonzero((detections.scores > self.low_thresh) & (detections.scores <= self.det_thresh))
-            r, c = self._step(tracks.xyxy, tracks.class_ids, detections, _left(n_tracks, rows), low)
-            rows, cols = np.concatenate([rows, r]), np.concatenate([cols, c])
-        if tracks.last_xyxy is not None and rows.size < n_tracks:
-            free = np.ones(n_tracks, bool) if tracks.observed is None else tracks.observed.copy()
-            free[rows] = False
-            free_dets = detections.scores > self.det_thresh
-            free_dets[cols] = False
-            r, c = self._step(tracks.last_xyxy, tracks.class_ids, detections, np.flatnonzero(free),
-                              np.flatnonzero(free_dets))
-            rows, cols = np.concatenate([rows, r]), np.concatenate([cols, c])
-        return matches_from_pairs(rows, cols, n_tracks, n_dets)

@@ -81,14 +81,21 @@ class OCSortAssociator(Associator):
         r, c = sort_assignment(sim, self.iou_threshold, allowed, bonus, self.method, shortcut)
         return np.asarray(rows)[r], np.asarray(cols)[c]
 
+    def _extra_score(self, tracks: TrackView, detections: Detections, cols: np.ndarray) -> np.ndarray | None:
+        """(T, len(cols)) a further term of the first step's assignment score (Deep OC-SORT's appearance), or None."""
+        return None
+
     def match(self, tracks: TrackView, detections: Detections) -> Matches:
         n_tracks, n_dets = len(tracks), len(detections)
         high = np.flatnonzero(detections.scores > self.det_thresh)
         all_rows = np.arange(n_tracks)
+        extra = self._extra_score(tracks, detections, high)
+        motion = tracks.velocity is not None and self.inertia != 0.0
         bonus = None
-        if tracks.velocity is not None and self.inertia != 0.0:
+        if motion or extra is not None:
             def bonus(sim):
-                return self._bonus(tracks, detections, all_rows, high, sim)
+                total = self._bonus(tracks, detections, all_rows, high, sim) if motion else np.zeros(sim.shape)
+                return total if extra is None else total + extra
         rows, cols = self._step(tracks.xyxy, tracks.class_ids, detections, all_rows, high, bonus, shortcut=True)
         if self.use_byte:
             low = np.flatnonzero((detections.scores > self.low_thresh) & (detections.scores <= self.det_thresh))

@@ -128,7 +128,11 @@ class Appearance(TrackPart):
     def update(self, t: TrackTable, rows: np.ndarray, dets: Detections, cols: np.ndarray) -> None:
         if self._embedded is not None:
             ok = self._embedded[cols]
-            self.remember(t, rows[ok], dets.features[cols[ok]])
+            self.remember(t, rows[ok], dets.features[cols[ok]], self.ema_weights(dets.scores[cols[ok]]))
+
+    def ema_weights(self, scores: np.ndarray) -> float | np.ndarray:
+        """Weight of the old feature in the EMA, for detections of (K,) ``scores``: ``ema_alpha`` for all."""
+        return self.ema_alpha
 
     def start(self, t: TrackTable, rows: np.ndarray, dets: Detections, new: np.ndarray) -> None:
         if self._embedded is not None:
@@ -147,8 +151,10 @@ class Appearance(TrackPart):
         if self.kind == "gallery":
             self._add_to_gallery(t, rows, features)
 
-    def remember(self, t: TrackTable, rows: np.ndarray, features: np.ndarray) -> None:
-        """Fold new features (K, D) into distinct ``rows``."""
+    def remember(self, t: TrackTable, rows: np.ndarray, features: np.ndarray,
+                 alpha: float | np.ndarray | None = None) -> None:
+        """Fold new features (K, D) into distinct ``rows``; ``alpha``: the EMA's weight of the old feature, one
+        for all or (K,) per row (default ``ema_alpha``)."""
         if rows.size == 0:
             return
         features = _normalise(features)
@@ -162,7 +168,10 @@ class Appearance(TrackPart):
             return
         old = t.features[rows]
         fresh = ~np.any(old != 0, axis=1)  # tracks that had no feature yet take the new one as is
-        smoothed = np.where(fresh[:, None], features, self.ema_alpha * old + (1.0 - self.ema_alpha) * features)
+        alpha = self.ema_alpha if alpha is None else alpha
+        if np.ndim(alpha):
+            alpha = np.asarray(alpha, np.float32)[:, None]
+        smoothed = np.where(fresh[:, None], features, alpha * old + (1.0 - alpha) * features)
         t.features[rows] = _normalise(smoothed)
 
     @staticmethod
@@ -189,3 +198,28 @@ class Appearance(TrackPart):
         t.gallery[rows, slot] = features
         t.gallery_next[rows] = (slot + 1) % budget
         t.gallery_count[rows] = np.minimum(t.gallery_count[rows] + 1, budget)
+
+
+class ScoreWeightedAppearance(Appearance):
+    """EMA appearance that trusts a confident detection more (Deep OC-SORT's dynamic appearance, BoostTrack's and
+    TrackTrack's memories): the old feature's weight is ``alpha = ema_alpha + (1 - ema_alpha) * (1 - trust)``
+    with ``trust = (score - det_thresh) / (1 - det_thresh)``, clipped to [0, 1]; a barely confident (often
+    occluded) detection hardly changes the memory. TrackTrack's rule is ``det_thresh = 0``.
+
+    Args:
+        det_thresh: the score of no trust, in [0, 1).
+        ema_alpha: the old feature's weight for a fully trusted detection (0.95 in all three references).
+        embedder, min_score, lazy, refresh: see `Appearance`.
+    """
+
+    EMA_ALPHA = 0.95
+
+    def __init__(self, det_thresh: float = 0.0, ema_alpha: float = EMA_ALPHA, **options) -> None:
+        if not 0.0 <= det_thresh < 1.0:
+            raise ValueError(f"det_thresh must lie in [0, 1), got {det_thresh}")
+        super().__init__("ema", ema_alpha=ema_alpha, **options)
+        self.det_thresh = det_thresh
+
+    def ema_weights(self, scores: np.ndarray) -> np.ndarray:
+        trust = (np.asarray(scores, np.float64) - self.det_thresh) / (1.0 - self.det_thresh)
+        return np.clip(self.ema_alpha + (1.0 - self.ema_alpha) * (1.0 - trust), 0.0, 1.0)

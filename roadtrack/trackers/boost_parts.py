@@ -11,7 +11,6 @@ import numpy as np
 from roadtrack.association.boost import boost_scores
 from roadtrack.association.boosttrack import measurement_distance, track_confidence
 from roadtrack.core import Detections, TrackView
-from roadtrack.trackers.appearance import Appearance
 from roadtrack.trackers.motion import KalmanMotion
 from roadtrack.trackers.parts import DetectionStep
 from roadtrack.trackers.table import TrackTable
@@ -67,41 +66,3 @@ class WarpFirstMotion(KalmanMotion):
         mean, cov = self.model.predict(self._before_predict(t, mean), cov)
         self._after_predict(t, mean, cov)
         t.mean, t.cov = mean, cov
-
-
-class ConfidenceWeightedAppearance(Appearance):
-    """BoostTrack's appearance memory: an EMA whose weight of the old feature depends on the detection's trust,
-    ``alpha = a + (1 - a) * (1 - trust)`` with ``trust = (s - det_thresh) / (1 - det_thresh)`` (so a barely kept
-    detection hardly changes the track's feature), renormalised.
-
-    Args:
-        det_thresh: the boost step's threshold (trust 0 there, 1 at score 1).
-        ema_alpha: ``a``, the weight of the old feature for a fully trusted detection (the reference's 0.95).
-        embedder, min_score, lazy, refresh: see `Appearance`.
-    """
-
-    def __init__(self, det_thresh: float, ema_alpha: float = 0.95, **kwargs) -> None:
-        if not 0.0 <= det_thresh < 1.0:
-            raise ValueError(f"det_thresh must lie in [0, 1), got {det_thresh}")
-        super().__init__("ema", ema_alpha=ema_alpha, **kwargs)
-        self.det_thresh = det_thresh
-
-    def update(self, t: TrackTable, rows: np.ndarray, dets: Detections, cols: np.ndarray) -> None:
-        if self._embedded is None:
-            return
-        ok = self._embedded[cols]
-        rows, cols = rows[ok], cols[ok]
-        if rows.size == 0:
-            return
-        new = dets.features[cols].astype(np.float32)
-        new /= np.maximum(np.linalg.norm(new, axis=1, keepdims=True), 1e-12)
-        old = t.features[rows] if t.features.shape[1] == new.shape[1] else None
-        if old is None or not np.any(old != 0):
-            self.remember(t, rows, new)  # no feature of this width yet: plain first memory
-            return
-        trust = (dets.scores[cols] - self.det_thresh) / (1.0 - self.det_thresh)
-        alpha = (self.ema_alpha + (1.0 - self.ema_alpha) * (1.0 - trust))[:, None].astype(np.float32)
-        fresh = ~np.any(old != 0, axis=1)
-        smoothed = np.where(fresh[:, None], new, alpha * old + (1.0 - alpha) * new)
-        t.features[rows] = smoothed / np.maximum(np.linalg.norm(smoothed, axis=1, keepdims=True), 1e-12)
-        t.feature_age[rows] = 0

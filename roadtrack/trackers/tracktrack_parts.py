@@ -12,9 +12,8 @@ import dataclasses
 
 import numpy as np
 
-from roadtrack.association.tracktrack import corner_velocity, score_adaptive_ema, track_aware_init
+from roadtrack.association.tracktrack import corner_velocity, track_aware_init
 from roadtrack.core import Detections, TrackState, TrackView
-from roadtrack.trackers.appearance import Appearance
 from roadtrack.trackers.history import ObservationHistory
 from roadtrack.trackers.lifecycle import Lifecycle
 from roadtrack.trackers.motion import KalmanMotion
@@ -122,36 +121,6 @@ class TrackTrackHistory(ObservationHistory):
         t.obs_xyxy[rows, slot] = dets.xyxy[new]
         t.obs_age[rows, slot] = t.age[rows]
         t.prev_score[rows] = dets.scores[new]
-
-
-class ScoreAdaptiveAppearance(Appearance):
-    """EMA appearance whose weight follows the detection score: ``beta = alpha + (1 - alpha) (1 - score)``
-    (`score_adaptive_ema`, TrackTrack ``update_features``); a confident detection moves the memory more.
-
-    Args: as `Appearance` (``kind`` is always ``"ema"``); ``ema_alpha`` is TrackTrack's alpha (0.95).
-    """
-
-    EMA_ALPHA = 0.95  # TrackTrack's alpha
-
-    def __init__(self, ema_alpha: float = EMA_ALPHA, **options) -> None:
-        super().__init__("ema", ema_alpha=ema_alpha, **options)
-
-    def update(self, t: TrackTable, rows: np.ndarray, dets: Detections, cols: np.ndarray) -> None:
-        if self._embedded is None:
-            return
-        ok = self._embedded[cols]
-        rows, cols = rows[ok], cols[ok]
-        if rows.size == 0:
-            return
-        features = _normalise(dets.features[cols])
-        if t.features.shape[1] != features.shape[1]:
-            self.remember_first(t, rows, features)
-            return
-        t.feature_age[rows] = 0
-        old = t.features[rows]
-        fresh = ~np.any(old != 0, axis=1)  # no feature yet: take the new one as is
-        mixed = score_adaptive_ema(old, features, dets.scores[cols], self.ema_alpha)
-        t.features[rows] = np.where(fresh[:, None], features, mixed)
 
 
 @dataclasses.dataclass(frozen=True)

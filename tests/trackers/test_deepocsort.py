@@ -12,7 +12,8 @@ import roadtrack
 from roadtrack.association.deep_ocsort import DeepOCSortAssociator
 from roadtrack.core import Detections
 from roadtrack.trackers import MultiObjectTracker, ocsort
-from roadtrack.trackers.deepocsort_parts import DynamicAppearance, WarpedObservationHistory
+from roadtrack.trackers.appearance import ScoreWeightedAppearance
+from roadtrack.trackers.deepocsort_parts import WarpedObservationHistory
 from roadtrack.trackers.presets.deepocsort import deepocsort
 from roadtrack.trackers.table import TrackTable
 
@@ -74,7 +75,7 @@ def test_dynamic_appearance_ema_by_hand():
     #   0.9625 A + 0.0375 B, norm sqrt(0.9625^2 + 0.0375^2) = 0.963230 -> (0.999242, 0.038932).
     # Score 1.0: trust 1, alpha 0.95 -> (0.95, 0.05) / 0.951315 = (0.998618, 0.052559).
     # (A fixed EMA of 0.95 would give the latter for both.)
-    part = DynamicAppearance(det_thresh=0.6)
+    part = ScoreWeightedAppearance(det_thresh=0.6, min_score=0.6)
     t = TrackTable(part.columns())
     t.append(2, ids=np.array([1, 2]), class_ids=np.zeros(2, np.int64), scores=np.ones(2),
              det_index=np.zeros(2, np.int64), last_xyxy=np.zeros((2, 4)))

@@ -6,7 +6,8 @@ import pytest
 
 import roadtrack
 from roadtrack import Detections
-from roadtrack.trackers.tracktrack_parts import ScoreAdaptiveAppearance, TrackTrackHistory
+from roadtrack.trackers.appearance import ScoreWeightedAppearance
+from roadtrack.trackers.tracktrack_parts import TrackTrackHistory
 from roadtrack.trackers.table import TrackTable
 
 BOX = [0.0, 0.0, 10.0, 20.0]
@@ -82,7 +83,7 @@ def test_history_keeps_corner_velocity_previous_score_and_anchor():
 
 def test_score_adaptive_ema_by_hand():
     # beta = 0.95 + 0.05 * (1 - score): score 1 -> 0.95, f = normalise(0.95, 0.05); score 0 -> 1, unchanged.
-    part = ScoreAdaptiveAppearance()
+    part = ScoreWeightedAppearance()
     t = TrackTable({**TrackTrackHistory().columns(), **part.columns()})
     rows = t.append(2, ids=np.array([1, 2]))
     d = Detections([BOX, BOX], scores=[0.0, 0.0], features=np.array([[1.0, 0.0], [1.0, 0.0]], np.float32))

@@ -7,7 +7,8 @@ from roadtrack.association.boosttrack import BoostAssociator
 from roadtrack.cmc import build_cmc
 from roadtrack.core import register
 from roadtrack.kalman.xyhr import XYHRKalman
-from roadtrack.trackers.boost_parts import ConfidenceBoost, ConfidenceWeightedAppearance, WarpFirstMotion
+from roadtrack.trackers.appearance import ScoreWeightedAppearance
+from roadtrack.trackers.boost_parts import ConfidenceBoost, WarpFirstMotion
 from roadtrack.trackers.lifecycle import Lifecycle
 from roadtrack.trackers.tracker import MultiObjectTracker
 
@@ -71,8 +72,8 @@ def boosttrack(det_thresh: float = ConfidenceBoost.det_thresh, iou_threshold: fl
                                    class_aware=class_aware),
         lifecycle=Lifecycle(max_age=life, min_hits=min_hits, max_report_gap=0, report_warmup=True,
                             new_track_min_score=det_thresh, report_box="state"),
-        appearance=ConfidenceWeightedAppearance(det_thresh, embedder=embedder_from(embedder),
-                                                min_score=det_thresh - 1e-9) if with_reid else None,
+        appearance=ScoreWeightedAppearance(det_thresh, embedder=embedder_from(embedder),
+                                           min_score=det_thresh - 1e-9) if with_reid else None,
         detection_step=step,
         cmc=build_cmc(cmc),
     )

@@ -8,9 +8,8 @@ from roadtrack.association.deep_ocsort import DeepOCSortAssociator
 from roadtrack.cmc import build_cmc
 from roadtrack.core import register
 from roadtrack.kalman import SortKalman
-from roadtrack.trackers.deepocsort_parts import (
-    DynamicAppearance, WarpedObservationCentricMotion, WarpedObservationHistory,
-)
+from roadtrack.trackers.appearance import ScoreWeightedAppearance
+from roadtrack.trackers.deepocsort_parts import WarpedObservationCentricMotion, WarpedObservationHistory
 from roadtrack.trackers.history import ObservationHistory
 from roadtrack.trackers.lifecycle import Lifecycle
 from roadtrack.trackers.presets.common import EmbedderSpec, embedder_from
@@ -81,8 +80,8 @@ def deepocsort(det_thresh: float = DeepOCSortAssociator.det_thresh, max_age: int
         lifecycle=Lifecycle(max_age=max_age, min_hits=min_hits, max_report_gap=0, report_warmup=True,
                             new_track_min_score=float(np.nextafter(det_thresh, np.inf)),
                             report_box="observation"),
-        appearance=None if embedding_off else DynamicAppearance(
-            det_thresh, alpha_fixed_emb, embedder=embedder_from(embedder), lazy=lazy_embedding),
+        appearance=None if embedding_off else ScoreWeightedAppearance(
+            det_thresh, alpha_fixed_emb, embedder=embedder_from(embedder), min_score=det_thresh, lazy=lazy_embedding),
         history=WarpedObservationHistory(delta_t),
         cmc=build_cmc(cmc),
     )
