@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("YOLO_OFFLINE", "1")  # Ultralytics must never reach for the network in tests
@@ -54,3 +55,25 @@ def mot15(shared):
 def yolov8n_openvino(shared):
     require_module("openvino")
     return shared("models", "yolov8n_int8_openvino_model")
+
+
+@pytest.fixture
+def read_only_views(monkeypatch):
+    """Every `TrackView` a tracker hands its associator becomes read-only (views of the tracker's arrays, which
+    stay writeable for the tracker's own updates): a write anywhere in association then raises."""
+    import dataclasses
+
+    from roadtrack.trackers.tracker import MultiObjectTracker
+
+    build_view = MultiObjectTracker._view
+
+    def read_only_view(self, t, predicted):
+        view = build_view(self, t, predicted)
+        frozen = {}
+        for name, value in vars(view).items():
+            if isinstance(value, np.ndarray):
+                frozen[name] = value.view()
+                frozen[name].flags.writeable = False
+        return dataclasses.replace(view, **frozen)
+
+    monkeypatch.setattr(MultiObjectTracker, "_view", read_only_view)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -170,22 +168,8 @@ def test_bad_options(cls, kwargs, message):
 
 
 @pytest.mark.parametrize("preset", ["sort", "bytetrack", "ocsort", "botsort", "deepsort", "strongsort"])
-def test_associators_only_read_the_track_view(preset, monkeypatch):
+def test_associators_only_read_the_track_view(preset, read_only_views):
     # Every array an associator sees is made read-only: a write anywhere in association raises.
-    from roadtrack.trackers.tracker import MultiObjectTracker
-
-    build_view = MultiObjectTracker._view
-
-    def read_only_view(self, t, predicted):
-        view = build_view(self, t, predicted)
-        frozen = {}
-        for name, value in vars(view).items():
-            if isinstance(value, np.ndarray):
-                frozen[name] = value.view()  # the tracker's own arrays stay writeable for its updates
-                frozen[name].flags.writeable = False
-        return dataclasses.replace(view, **frozen)
-
-    monkeypatch.setattr(MultiObjectTracker, "_view", read_only_view)
     tracker = roadtrack.build("tracker", preset)
     rng = np.random.default_rng(0)
     for k in range(20):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -12,7 +10,6 @@ from roadtrack.association.ucmc import UCMCAssociator, ucmc_cost
 from roadtrack.core import Detections
 from roadtrack.kalman.ground import GroundPlane
 from roadtrack.trackers.presets.ucmctrack import ROAD_SETTING
-from roadtrack.trackers.tracker import MultiObjectTracker
 
 TOP_DOWN = [[0.05, 0, 0], [0, 0.05, 0], [0, 0, 1]]  # 5 cm per pixel, seen from above
 
@@ -114,19 +111,7 @@ def test_a_failed_frame_forgets_a_geometry_it_found(monkeypatch):
     assert tracker.motion.model is None and tracker.frame_count == 0
 
 
-def test_road_setting_and_associator_reads_only(monkeypatch):
-    build_view = MultiObjectTracker._view
-
-    def read_only_view(self, t, predicted):
-        view = build_view(self, t, predicted)
-        frozen = {}
-        for name, value in vars(view).items():
-            if isinstance(value, np.ndarray):
-                frozen[name] = value.view()
-                frozen[name].flags.writeable = False
-        return dataclasses.replace(view, **frozen)
-
-    monkeypatch.setattr(MultiObjectTracker, "_view", read_only_view)
+def test_road_setting_and_associator_reads_only(read_only_views):
     tracker = roadtrack.build("tracker", "ucmctrack", image_size=(1242, 375), **ROAD_SETTING)
     assert (tracker.associator.a1, tracker.lifecycle.max_age, tracker.motion.model._q[4, 4]) == (100.0, 8, 5.0 / 900)
     # Two cars on a KITTI-sized road camera, approaching (boxes grow, footpoints move down).
