@@ -37,6 +37,7 @@ def iou(a_xyxy: np.ndarray, b_xyxy: np.ndarray) -> np.ndarray:
         return np.zeros((a.shape[0], b.shape[0]))
     if a.shape[0] * b.shape[0] <= _CHUNK_CELLS:
         return _iou_block(a, b)
+    check_dense_size(a.shape[0], b.shape[0], "IoU")
     # Large problems in row blocks: the temporaries stay in cache instead of streaming through memory.
     out = np.empty((a.shape[0], b.shape[0]))
     step = max(1, _CHUNK_CELLS // b.shape[0])
@@ -46,6 +47,18 @@ def iou(a_xyxy: np.ndarray, b_xyxy: np.ndarray) -> np.ndarray:
 
 
 _CHUNK_CELLS = 1 << 16
+# The largest dense (T, D) matrix a frame may ask for: 5e7 float64 cells = 400 MB. A frame of 10 000 boxes against
+# 5 000 tracks fits; 100 000 detections against as many tracks would need 74.5 GiB and fail deep inside numpy.
+MAX_DENSE_CELLS = 50_000_000
+
+
+def check_dense_size(rows: int, cols: int, what: str) -> None:
+    """Raise a ValueError naming the sizes when a (rows, cols) float64 matrix would exceed `MAX_DENSE_CELLS`."""
+    if rows * cols > MAX_DENSE_CELLS:
+        gib = rows * cols * 8 / 2**30
+        raise ValueError(f"{what} of {rows} x {cols} boxes would need a {gib:.1f} GiB matrix; the bound is "
+                         f"{MAX_DENSE_CELLS:,} pairs ({MAX_DENSE_CELLS * 8 // 10**6} MB): filter the detections "
+                         "(score, class, region) or split the frame into tiles")
 
 
 def buffered_iou(a_xyxy: np.ndarray, b_xyxy: np.ndarray, buffer: float) -> np.ndarray:

@@ -158,3 +158,30 @@ def test_without_max_cost_lap_and_scipy_agree_on_larger_problems(seed):
     cost[rng.random(shape) < 0.3] = np.inf
     by_lap, by_scipy = solve(cost, np.inf, "lap"), solve(cost, np.inf, "scipy")
     assert pairs(by_lap) == pairs(by_scipy)
+
+
+def test_dense_cost_matrices_have_a_bound():
+    # 10 001 x 5 000 pairs = 50 005 000 cells > MAX_DENSE_CELLS (50 000 000): a clear error before any allocation,
+    # where 100 000 x 100 000 used to die in numpy asking for 74.5 GiB.
+    from roadtrack.association.costs import MAX_DENSE_CELLS
+
+    assert MAX_DENSE_CELLS == 50_000_000
+    with pytest.raises(ValueError, match=r"IoU of 10001 x 5000 boxes would need a 0\.4 GiB matrix; the bound"):
+        iou(np.zeros((10001, 4)), np.zeros((5000, 4)))
+    with pytest.raises(ValueError, match="74.5 GiB"):
+        iou(np.zeros((100_000, 4)), np.zeros((100_000, 4)))
+    assert iou(np.zeros((10000, 4)), np.zeros((5000, 4))).shape == (10000, 5000)  # at the bound: computed
+
+
+def test_a_frame_beyond_the_bound_fails_clearly_and_leaves_the_tracker_as_it_was():
+    import roadtrack
+    from roadtrack.core import Detections
+
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 100_000, (7100, 2))
+    dets = Detections(np.concatenate([xy, xy + 20], axis=1), scores=np.full(7100, 0.9))
+    tracker = roadtrack.build("tracker", "bytetrack")
+    tracker.update(dets)  # 7 100 tracks start
+    with pytest.raises(ValueError, match="7100 x 7100 boxes"):
+        tracker.update(dets)  # 7 100 x 7 100 = 50 410 000 pairs
+    assert tracker.frame_count == 1 and tracker.tracks.age.tolist() == [0] * 7100
