@@ -11,7 +11,6 @@ import copy
 
 import numpy as np
 
-from roadtrack.core.boxes import xywh_to_xyxy, xyxy_to_xywh
 from roadtrack.kalman.base import LinearKalman
 from roadtrack.kalman.variants import _block_warp, _centre_size, _corners
 
@@ -118,44 +117,3 @@ class HybridSortKalman(LinearKalman):
         if scores is None:
             raise ValueError("HybridSortKalman.update needs the detections' scores")
         return LinearKalman.update(self.with_scores(scores), mean, cov, z)
-
-
-def hybrid_reupdate(model: HybridSortKalman, saved_mean: np.ndarray, saved_cov: np.ndarray,
-                    last_xyxy: np.ndarray, last_scores: np.ndarray, new_xyxy: np.ndarray, new_scores: np.ndarray,
-                    gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Hybrid-SORT's observation-centric re-update: OC-SORT's replay (`roadtrack.kalman.observation_centric_reupdate`)
-    with the confidence interpolated like the box (reference ``kalmanfilter_score_new.py``, ``unfreeze``).
-
-    For track n with gap ``g`` the filter, from the saved prior of its first unobserved frame, runs
-    ``update(v_1, c_1), predict, ..., update(v_g, c_g)`` with ``v_k = last + k/g (new - last)`` in centre, width
-    and height and ``c_k = c_last + k/g (c_new - c_last)``.
-
-    Args:
-        model: the tracks' `HybridSortKalman`.
-        saved_mean: (N, 9) prior of the first unobserved frame; saved_cov: (N, 9, 9).
-        last_xyxy: (N, 4) last observed boxes, pixels; last_scores: (N,) their detection scores.
-        new_xyxy: (N, 4) boxes the tracks are re-found with; new_scores: (N,) their scores.
-        gaps: (N,) int frames between the two observations, >= 1.
-
-    Returns:
-        (N, 9) means and (N, 9, 9) covariances of the current frame, before its own update.
-    """
-    mean = np.array(saved_mean, np.float64, copy=True)
-    cov = np.array(saved_cov, np.float64, copy=True)
-    gaps = np.asarray(gaps, np.int64)
-    if mean.shape[0] == 0:
-        return mean, cov
-    if np.any(gaps < 1):
-        raise ValueError(f"gaps must be >= 1, got {gaps.min()}")
-    start, end = xyxy_to_xywh(last_xyxy), xyxy_to_xywh(new_xyxy)
-    c0 = np.asarray(last_scores, np.float64)
-    box_step = (end - start) / gaps[:, None]
-    score_step = (np.asarray(new_scores, np.float64) - c0) / gaps
-    for k in range(1, int(gaps.max()) + 1):
-        rows = np.flatnonzero(gaps >= k)
-        virtual = xywh_to_xyxy(start[rows] + k * box_step[rows])
-        mean[rows], cov[rows] = model.update(mean[rows], cov[rows], virtual, c0[rows] + k * score_step[rows])
-        more = rows[gaps[rows] > k]
-        if more.size:
-            mean[more], cov[more] = model.predict(mean[more], cov[more])
-    return mean, cov

@@ -21,6 +21,8 @@ def observation_centric_reupdate(
     last_xyxy: np.ndarray,
     new_xyxy: np.ndarray,
     gaps: np.ndarray,
+    last_scores: np.ndarray | None = None,
+    new_scores: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Replay the filter of N re-found tracks along virtual observations.
 
@@ -37,6 +39,9 @@ def observation_centric_reupdate(
         last_xyxy: (N, 4) last observed boxes, pixels.
         new_xyxy: (N, 4) boxes the tracks are re-found with, pixels.
         gaps: (N,) int frames between the two observations, >= 1.
+        last_scores, new_scores: (N,) detection scores of the two observations, interpolated like the boxes
+            (``c_k = c_last + k / g * (c_new - c_last)``) for models that track confidence (Hybrid-SORT); None for
+            box-only models.
 
     Returns:
         (N, S) means and (N, S, S) covariances of the current frame, before its own update.
@@ -59,10 +64,14 @@ def observation_centric_reupdate(
         raise ValueError(f"gaps must be >= 1, got {gaps.min()}")
     start, end = xyxy_to_xywh(last_xyxy), xyxy_to_xywh(new_xyxy)
     step = (end - start) / gaps[:, None]
+    if last_scores is not None:
+        c0 = np.asarray(last_scores, np.float64)
+        score_step = (np.asarray(new_scores, np.float64) - c0) / gaps
     for k in range(1, int(gaps.max()) + 1):
         rows = np.flatnonzero(gaps >= k)
         virtual = xywh_to_xyxy(start[rows] + k * step[rows])
-        mean[rows], cov[rows] = model.update(mean[rows], cov[rows], virtual)
+        scores = None if last_scores is None else c0[rows] + k * score_step[rows]
+        mean[rows], cov[rows] = model.update(mean[rows], cov[rows], virtual, scores)
         more = rows[gaps[rows] > k]
         if more.size:
             mean[more], cov[more] = model.predict(mean[more], cov[more])

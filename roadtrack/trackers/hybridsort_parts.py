@@ -9,14 +9,15 @@ import numpy as np
 
 from roadtrack.association.hybrid import corner_velocity, recent_observations
 from roadtrack.core import Detections
-from roadtrack.kalman.hybrid import HybridSortKalman, hybrid_reupdate
+from roadtrack.kalman.hybrid import HybridSortKalman
+from roadtrack.kalman.oru import observation_centric_reupdate
 from roadtrack.trackers.deepocsort_parts import WarpedObservationCentricMotion, WarpedObservationHistory
 from roadtrack.trackers.table import Column, TrackTable
 
 
 class HybridSortMotion(WarpedObservationCentricMotion):
     """OC-SORT's motion on `HybridSortKalman`: a re-found track's filter is replayed along boxes *and scores*
-    interpolated between its last observation and the new one (`hybrid_reupdate`), then updated as usual.
+    interpolated between its last observation and the new one (`observation_centric_reupdate` with the scores), then updated as usual.
 
     Args:
         model: a `HybridSortKalman` (its state carries the confidence).
@@ -34,8 +35,9 @@ class HybridSortMotion(WarpedObservationCentricMotion):
         back = (t.time_since_update[rows] >= 2) & (t.hits[rows] > 0)
         r = rows[back]
         if r.size:
-            t.mean[r], t.cov[r] = hybrid_reupdate(self.model, t.saved_mean[r], t.saved_cov[r], t.last_xyxy[r],
-                                                  t.scores[r], xyxy[back], scores[back], t.time_since_update[r])
+            t.mean[r], t.cov[r] = observation_centric_reupdate(
+                self.model, t.saved_mean[r], t.saved_cov[r], t.last_xyxy[r], xyxy[back], t.time_since_update[r],
+                last_scores=t.scores[r], new_scores=scores[back])
         t.mean[rows], t.cov[rows] = self.model.update(t.mean[rows], t.cov[rows], xyxy, scores)
 
 
