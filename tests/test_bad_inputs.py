@@ -77,6 +77,17 @@ def det_after_seq_length(tmp_path, shared):
     return ("track", seq, "--detector", "precomputed"), ["det.txt, line 2", "frame 5", "frames 1..4"]
 
 
+def loose_detections_after_the_video(tmp_path, shared):
+    # A --detections file beside a video (no seqinfo.ini): the video's 5 frames bound the rows.
+    writer = cv2.VideoWriter(str(tmp_path / "v.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 10, (64, 48))
+    for _ in range(5):
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+    writer.release()
+    (tmp_path / "dets.txt").write_text("1,-1,1,1,10,10,0.9,-1,-1,-1\n9,-1,1,1,10,10,0.9,-1,-1,-1\n")
+    return ("track", tmp_path / "v.mp4", "--detections", tmp_path / "dets.txt"), ["dets.txt, line 2", "frame 9",
+                                                                                    "frames 1..5"]
+
+
 def video_shorter_than_seq_length(tmp_path, shared):
     seq = _sequence(tmp_path, DETS, length=80)
     (seq / "SEQ.mp4").symlink_to(shared("data", "MOT15", "train", "TUD-Campus", "TUD-Campus.mp4"))
@@ -119,7 +130,7 @@ def crafted_pickle(tmp_path, shared):
 
 
 CASES = [truncated_video, corrupt_jpeg, mixed_sizes, det_frame_zero, det_after_seq_length,
-         video_shorter_than_seq_length, binary_predictions, duplicate_prediction_id, crafted_pickle]
+         loose_detections_after_the_video, video_shorter_than_seq_length, binary_predictions, duplicate_prediction_id, crafted_pickle]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__ for c in CASES])

@@ -101,6 +101,19 @@ def _chosen(spec: dict, name: str | None, default: str) -> dict:
     return spec
 
 
+def _exact_length(source: Path) -> int | None:
+    """Frames of a source whose count is exact (image folders, sequences, indexed video containers), else None."""
+    from roadtrack.io import open_source
+    from roadtrack.io.frames import INDEXED_SUFFIXES
+
+    if not (source.is_dir() or source.suffix.lower() in INDEXED_SUFFIXES):
+        return None
+    try:
+        return len(open_source(source))
+    except (TypeError, ValueError, FileNotFoundError):
+        return None  # unknown length, or a source error that the run itself reports
+
+
 def _stages_from_args(args: argparse.Namespace, source: Path, config: dict) -> dict:
     detector = _chosen(_spec(config.get("detector")), args.detector,
                        "precomputed" if args.detections else "yolo-openvino")
@@ -110,6 +123,8 @@ def _stages_from_args(args: argparse.Namespace, source: Path, config: dict) -> d
         if path is None:
             raise ValueError("--detector precomputed needs --detections PATH (or a MOTChallenge sequence with det/det.txt)")
         detector["path"] = path
+        if args.detections and "num_frames" not in detector:
+            detector["num_frames"] = _exact_length(source)  # rows past the last frame are errors, not dropped
         if args.conf is not None:
             detector["min_score"] = args.conf
     elif detector["name"] != "callable":  # a callable detector takes --detector-opt fn=module:function instead
