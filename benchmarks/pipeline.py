@@ -18,8 +18,7 @@ $ROADTRACK_PEERS_PYTHON, through benchmarks/peers/run_peer.py) -- then runs on t
 frames, decoding not timed, so every pipeline's end-to-end frames/s is ``1000 / (detector ms + tracker ms)``.
 Motion-only tracker stages (ours and the peers') run ``--repeats`` times per video and the fastest pass counts, as
 in A. The peers of issue 16's presets also run with the newest BoxMOT (default /work/peers-venv-new/bin/python,
-or $ROADTRACK_NEWEST_BOXMOT_PYTHON; skipped when missing). A preset not registered in roadtrack is skipped with
-one line; its peers still run. This script installs nothing.
+or $ROADTRACK_NEWEST_BOXMOT_PYTHON; skipped when missing). This script installs nothing.
 """
 
 from __future__ import annotations
@@ -166,17 +165,6 @@ def _options(preset: str, options: dict, reid: bool) -> dict:
     return options
 
 
-def registered(name: str) -> bool:
-    """Whether roadtrack has a tracker preset ``name`` (the new presets are being written: skip, do not crash)."""
-    from roadtrack.core.registry import get
-
-    try:
-        get("tracker", name)
-    except ValueError:
-        return False
-    return True
-
-
 def run_roadtrack(label: str, cache: dict, detect_ms: float, repeats: int = 1) -> dict:
     """One preset's tracker stage (update with its embedder and CMC) on the cached detections and the decoded
     frames, exactly as the peers are run; per video the fastest of ``repeats`` passes counts. Returns scores and
@@ -293,9 +281,6 @@ def compare_mode(args) -> None:
                     peer_results[key] = (name, result)
                     print(_row(name, result, "", ""), flush=True)
                 refs.append(peer_results[key])
-            if not registered(preset):
-                print(f"| roadtrack {label} | not registered in roadtrack yet: skipped | | | | | | | | | | |", flush=True)
-                continue
             ours = run_roadtrack(label, cache, detect_ms, repeats)
             target = TARGETS.get(label) or (refs and (max(r["HOTA"] for _, r in refs), max(r["IDF1"] for _, r in refs)))
             met = "" if not target else ("yes" if ours["HOTA"] >= target[0] and ours["IDF1"] >= target[1] else

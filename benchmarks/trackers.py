@@ -9,8 +9,8 @@ py-motmetrics at IoU 0.5, frame-weighted; trackers with a frame-rate option get 
 which is how the published peer figures were made). Timing: tracker update calls only, best of ``--repeats``
 per sequence. Peers run in their own environment (default /work/peers-venv/bin/python, or $ROADTRACK_PEERS_PYTHON)
 through benchmarks/peers/run_peer.py; the peers of issue 16's presets also run with the newest BoxMOT (default
-/work/peers-venv-new/bin/python, or $ROADTRACK_NEWEST_BOXMOT_PYTHON; skipped when missing). A preset not
-registered in roadtrack is skipped with one line, its peers still run. This script installs nothing.
+/work/peers-venv-new/bin/python, or $ROADTRACK_NEWEST_BOXMOT_PYTHON; skipped when missing). This script installs
+nothing.
 
 Then the scaling test: synthetic scenes of 10 .. 1000 objects moving linearly with noise; per-frame update time.
 
@@ -42,8 +42,7 @@ from _shared import MOT15  # noqa: E402
 from peers.scoring import combine, read_rows, score_sequence, tracks_to_rows  # noqa: E402
 
 from roadtrack.core import Detections  # noqa: E402
-from roadtrack.core.registry import build, get  # noqa: E402
-import roadtrack.trackers  # noqa: E402,F401
+from roadtrack.core.registry import build  # noqa: E402
 
 RUN_PEER = Path(__file__).resolve().parent / "peers" / "run_peer.py"
 DEFAULT_PEERS_PYTHON = os.environ.get("ROADTRACK_PEERS_PYTHON", "/work/peers-venv/bin/python")
@@ -73,15 +72,6 @@ PRESETS = {
 # Published by ../shared/benchmarks/peers-mot15.md; abewley/sort is not on PyPI, so it is not rerun here.
 ORIGINAL_SORT = {"HOTA": 35.25, "MOTA": 40.84, "IDF1": 45.82, "IDSW": 582, "fps": 2380.0}
 NO_PEER = "none in BoxMOT 18/25 or Ultralytics 8.4.190"
-
-
-def registered(name: str) -> bool:
-    """Whether roadtrack has a tracker preset ``name`` (the new presets are being written: skip, do not crash)."""
-    try:
-        get("tracker", name)
-    except ValueError:
-        return False
-    return True
 
 
 def peer_runs(peers: tuple[str, ...], args) -> list[tuple[str, str]]:
@@ -320,9 +310,6 @@ def accuracy_table(args) -> None:
                 peer_scores[python, peer] = (f"{peer} ({version})", ref)
                 print(f"| {peer} ({version}) | {_fmt(ref)} | | | | | |", flush=True)
             refs.append(peer_scores[python, peer])
-        if not registered(name):
-            print(f"| roadtrack {key} | not registered in roadtrack yet: skipped | | | | | | | | | | |", flush=True)
-            continue
         outputs, seconds = run_roadtrack(name, options, seqs, args.repeats)
         ours = score(outputs, seqs)
         ours["fps"] = total_frames / seconds
@@ -381,12 +368,9 @@ def main() -> None:
             if "@" in key:  # parameter variants scale like their preset
                 continue
             name, options, peers = PRESETS[key]
-            if registered(name):
-                ours = [time_synthetic(name, options, b, s, args.repeats) for b, s, _ in scenes.values()]
-                print(f"| roadtrack {key} | " + " | ".join(f"{v:.2f}" for v in ours) + f" | {ours[-1] / ours[0]:.0f}× |",
-                      flush=True)
-            else:
-                print(f"| roadtrack {key} | not registered in roadtrack yet: skipped |", flush=True)
+            ours = [time_synthetic(name, options, b, s, args.repeats) for b, s, _ in scenes.values()]
+            print(f"| roadtrack {key} | " + " | ".join(f"{v:.2f}" for v in ours) + f" | {ours[-1] / ours[0]:.0f}× |",
+                  flush=True)
             for python, peer in ([] if args.no_peers else peer_runs(peers, args)):
                 if (python, peer) in done:
                     continue

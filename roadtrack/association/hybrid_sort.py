@@ -10,7 +10,7 @@ from roadtrack.association.costs import same_class
 from roadtrack.association.hybrid import (
     corner_consistency, corner_consistency_pairs, extrapolated_confidence, hmiou, kalman_confidence, tcm_cost,
 )
-from roadtrack.association.solver import SPLIT_CELLS, matches_from_pairs
+from roadtrack.association.solver import SPLIT_CELLS, complement, matches_from_pairs
 from roadtrack.association.stages import sort_assignment
 from roadtrack.core import Associator, Detections, Matches, TrackView, register
 
@@ -112,7 +112,7 @@ class HybridSortAssociator(Associator):
             sim = hmiou(tracks.xyxy, detections.xyxy[high])
             rows, cols = self._solve(sim, sim, tracks, detections, all_rows, high,
                                      self._first_bonus(tracks, detections, high, sim), shortcut=True)
-        left = _free(n_tracks, rows)
+        left = complement(rows, n_tracks)
         low = np.flatnonzero((scores > self.low_thresh) & (scores < self.det_thresh))
         if self.use_byte and left.size and low.size:
             b = hmiou(tracks.xyxy[left], detections.xyxy[low])
@@ -138,8 +138,3 @@ class HybridSortAssociator(Associator):
                 rows, cols = np.concatenate([rows, r]), np.concatenate([cols, c])
         return matches_from_pairs(rows, cols, n_tracks, n_dets)
 
-
-def _free(n: int, taken: np.ndarray) -> np.ndarray:
-    free = np.ones(n, bool)
-    free[taken] = False
-    return np.flatnonzero(free)

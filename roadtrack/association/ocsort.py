@@ -8,7 +8,7 @@ import numpy as np
 
 from roadtrack.association.appearance import direction_consistency, direction_consistency_pairs
 from roadtrack.association.costs import BOX_SIMILARITIES, same_class
-from roadtrack.association.solver import METHODS, SPLIT_CELLS, matches_from_pairs
+from roadtrack.association.solver import METHODS, SPLIT_CELLS, complement, matches_from_pairs
 from roadtrack.association.stages import sort_assignment
 from roadtrack.core import Associator, Detections, Matches, TrackView, register
 
@@ -99,7 +99,7 @@ class OCSortAssociator(Associator):
         rows, cols = self._step(tracks.xyxy, tracks.class_ids, detections, all_rows, high, bonus, shortcut=True)
         if self.use_byte:
             low = np.flatnonzero((detections.scores > self.low_thresh) & (detections.scores <= self.det_thresh))
-            r, c = self._step(tracks.xyxy, tracks.class_ids, detections, _left(n_tracks, rows), low)
+            r, c = self._step(tracks.xyxy, tracks.class_ids, detections, complement(rows, n_tracks), low)
             rows, cols = np.concatenate([rows, r]), np.concatenate([cols, c])
         if tracks.last_xyxy is not None and rows.size < n_tracks:
             free = np.ones(n_tracks, bool) if tracks.observed is None else tracks.observed.copy()
@@ -111,8 +111,3 @@ class OCSortAssociator(Associator):
             rows, cols = np.concatenate([rows, r]), np.concatenate([cols, c])
         return matches_from_pairs(rows, cols, n_tracks, n_dets)
 
-
-def _left(n: int, taken: np.ndarray) -> np.ndarray:
-    free = np.ones(n, bool)
-    free[taken] = False
-    return np.flatnonzero(free)

@@ -23,10 +23,10 @@ def matches_from_pairs(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: 
     """`Matches` for the pairs (rows[k], cols[k]) of a (n_rows, n_cols) problem, sorted by row."""
     order = np.argsort(rows, kind="stable")
     rows, cols = _index(rows)[order], _index(cols)[order]
-    return Matches(rows, cols, _complement(rows, n_rows), _complement(cols, n_cols))
+    return Matches(rows, cols, complement(rows, n_rows), complement(cols, n_cols))
 
 
-def _complement(taken: np.ndarray, n: int) -> np.ndarray:
+def complement(taken: np.ndarray, n: int) -> np.ndarray:
     """Sorted int64 indices in range(n) that are not in ``taken``."""
     free = np.empty(n, bool)  # np.ones is a Python-level wrapper: a measurable share of a small frame
     free.fill(True)
