@@ -9,12 +9,13 @@ The association is `roadtrack.association.fasttracker.FastTrackerAssociator`; th
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 import numpy as np
 
 from roadtrack.association.costs import iou
 from roadtrack.association.fasttracker import init_suppression, occluded_by, occlusion_rollback
-from roadtrack.core import Detections, MotionModel, Tracks, TrackView
+from roadtrack.core import Detections, MotionModel, Tracks
 from roadtrack.trackers.fasttracker_roads import RoadStructure
 from roadtrack.trackers.lifecycle import CONFIRMED, TENTATIVE, Lifecycle, valid_boxes
 from roadtrack.trackers.motion import KalmanMotion
@@ -98,15 +99,14 @@ class FastTrackerLifecycle(Lifecycle, TrackPart):
         return {"tracked": t.ft_tracked}
 
     # ---- lifecycle -----------------------------------------------------------------------------
-    def new_tracks(self, tracks: TrackView, dets: Detections, unmatched: np.ndarray) -> np.ndarray:
-        candidates = super().new_tracks(tracks, dets, unmatched)
-        if candidates.size == 0 or len(tracks) == 0:
+    def new_tracks(self, t: TrackTable, boxes: Callable[[np.ndarray], np.ndarray], dets: Detections,
+                   unmatched: np.ndarray) -> np.ndarray:
+        candidates = super().new_tracks(t, boxes, dets, unmatched)
+        if candidates.size == 0 or len(t) == 0:
             return candidates
-        # Tracks updated this frame (the view's arrays are the tracker's own, updated in place by now) and
-        # confirmed ones still tracked, at their current states.
-        active = (tracks.time_since_update == 0) | (tracks.confirmed & tracks.extra["tracked"])
-        boxes = tracks.motion.to_xyxy(tracks.mean[active])
-        return candidates[init_suppression(dets.xyxy[candidates], boxes, self.init_iou_suppress)]
+        # Tracks updated this frame and confirmed ones still tracked, at their current states.
+        active = ((t.time_since_update == 0) | ((t.state != TENTATIVE) & t.ft_tracked)).nonzero()[0]
+        return candidates[init_suppression(dets.xyxy[candidates], boxes(active), self.init_iou_suppress)]
 
     def finish_frame(self, t: TrackTable, xyxy: np.ndarray, frame_count: int) -> Tracks:
         xyxy = xyxy.copy()

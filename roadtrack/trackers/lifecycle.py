@@ -4,11 +4,12 @@ deleted, and which detections start tracks."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 import numpy as np
 
 from roadtrack.association.costs import iou
-from roadtrack.core import Detections, Tracks, TrackState, TrackView
+from roadtrack.core import Detections, Tracks, TrackState
 from roadtrack.trackers.table import TrackTable
 
 REPORT_BOXES = ("state", "observation")
@@ -109,8 +110,13 @@ class Lifecycle:
         t.vote(rows, dets.class_ids[cols], scores)
         t.state[rows] = self.state_after_update(t.state[rows], t.hit_streak[rows])
 
-    def new_tracks(self, tracks: TrackView, dets: Detections, unmatched: np.ndarray) -> np.ndarray:
-        """(K,) unmatched detection rows that start tracks: those scoring at least ``new_track_min_score``."""
+    def new_tracks(self, t: TrackTable, boxes: Callable[[np.ndarray], np.ndarray], dets: Detections,
+                   unmatched: np.ndarray) -> np.ndarray:
+        """(K,) unmatched detection rows that start tracks: those scoring at least ``new_track_min_score``.
+
+        Runs after this frame's updates: ``t`` holds the updated tracks, and ``boxes(rows)`` gives the (K, 4) boxes
+        of their current states (for rules that look at the live tracks, e.g. TrackTrack's TAI).
+        """
         return unmatched[dets.scores[unmatched] >= self.new_track_min_score]
 
     def confirm_new(self, t: TrackTable, rows: np.ndarray, frame_count: int) -> None:

@@ -133,10 +133,14 @@ class MultiObjectTracker(Tracker):
                 part.update(t, rows, dets, cols)
             self.motion.update(t, rows, dets.xyxy[cols], dets.scores[cols])
             self.lifecycle.record_update(t, rows, dets, cols, det_rows)
-        new = self.lifecycle.new_tracks(view, dets, matches.unmatched_cols)
+        new = self.lifecycle.new_tracks(t, self._boxes_of, dets, matches.unmatched_cols)
         if new.size:
             self._start(t, new, dets, det_rows)
         return self.lifecycle.finish_frame(t, self.motion.boxes(t), self.frame_count)
+
+    def _boxes_of(self, rows: np.ndarray) -> np.ndarray:
+        """(K, 4) boxes of the current states of track ``rows``."""
+        return self.motion.model.to_xyxy(self.tracks.mean[rows])
 
     def _drop_invalid(self, t: TrackTable) -> np.ndarray:
         """(T, 4) predicted boxes; tracks whose prediction is not a valid box are deleted."""

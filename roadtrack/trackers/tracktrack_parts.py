@@ -9,11 +9,12 @@ these parts is `roadtrack.trackers.presets.tracktrack`.
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 import numpy as np
 
 from roadtrack.association.tracktrack import corner_velocity, track_aware_init
-from roadtrack.core import Detections, TrackState, TrackView
+from roadtrack.core import Detections, TrackState
 from roadtrack.trackers.history import ObservationHistory
 from roadtrack.trackers.lifecycle import Lifecycle
 from roadtrack.trackers.motion import KalmanMotion
@@ -129,9 +130,7 @@ class TrackAwareLifecycle(Lifecycle):
     detection scoring at least ``new_track_min_score`` and above ``init_thresh`` starts a track unless it
     overlaps (IoU > ``tai_thresh``) a track updated in this frame or a stronger candidate that starts one.
 
-    The live tracks' boxes are their states after this frame's update: the view's ``mean`` and
-    ``time_since_update`` are the tracker's own arrays, which the motion part and the lifecycle have updated
-    in place by the time `new_tracks` runs (`MultiObjectTracker.update`).
+    The live tracks' boxes are their states after this frame's update (`Lifecycle.new_tracks` runs after it).
 
     Attributes (besides `Lifecycle`'s):
         tai_thresh: IoU above which a candidate is suppressed (TrackTrack: 0.55).
@@ -141,16 +140,13 @@ class TrackAwareLifecycle(Lifecycle):
     tai_thresh: float = 0.55
     init_thresh: float = 0.7
 
-    def new_tracks(self, tracks: TrackView, dets: Detections, unmatched: np.ndarray) -> np.ndarray:
+    def new_tracks(self, t: TrackTable, boxes: Callable[[np.ndarray], np.ndarray], dets: Detections,
+                   unmatched: np.ndarray) -> np.ndarray:
         scores = dets.scores[unmatched]
         candidates = unmatched[(scores >= self.new_track_min_score) & (scores > self.init_thresh)]
         if candidates.size == 0:
             return candidates
-        live = np.nonzero(tracks.time_since_update == 0)[0]
-        if tracks.motion is not None and tracks.mean is not None:
-            boxes = tracks.motion.to_xyxy(tracks.mean[live])
-        else:
-            boxes = tracks.xyxy[live]
-        keep = track_aware_init(boxes, dets.xyxy[candidates], dets.scores[candidates], self.tai_thresh,
+        live = (t.time_since_update == 0).nonzero()[0]
+        keep = track_aware_init(boxes(live), dets.xyxy[candidates], dets.scores[candidates], self.tai_thresh,
                                 self.init_thresh)
         return candidates[keep]
