@@ -129,8 +129,7 @@ def init_suppression(det_xyxy: np.ndarray, active_xyxy: np.ndarray, iou_thresh: 
         pair = iou(det, det)
         for i in np.flatnonzero(keep):
             if keep[i]:
-                later = np.arange(det.shape[0]) > i
-                keep &= ~(later & (pair[i] >= iou_thresh))
+                keep[i + 1:] &= pair[i, i + 1:] < iou_thresh
     return keep
 
 
