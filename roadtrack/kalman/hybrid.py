@@ -12,10 +12,10 @@ import copy
 import numpy as np
 
 from roadtrack.kalman.base import LinearKalman
-from roadtrack.kalman.variants import _block_warp, _centre_size, _corners
+from roadtrack.kalman.variants import ConstantNoiseKalman, _block_warp, _centre_size, _corners
 
 
-class HybridSortKalman(LinearKalman):
+class HybridSortKalman(ConstantNoiseKalman):
     """SORT's constant-velocity model with the detection confidence as a fifth measured component.
 
     State (S=9): cx, cy (pixels), s (area, pixels^2), c (confidence), r (aspect w/h), then the velocities of
@@ -77,15 +77,6 @@ class HybridSortKalman(LinearKalman):
         return np.asarray(mean, np.float64)[:, self.CONFIDENCE]
 
     # ---- noise ---------------------------------------------------------------------------------
-    def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self._p0, (measurement.shape[0], 9, 9)).copy()
-
-    def process_variance(self, mean: np.ndarray) -> np.ndarray:
-        return self._q
-
-    def measurement_variance(self, mean: np.ndarray) -> np.ndarray:
-        return self._r
-
     def constrain(self, mean: np.ndarray) -> np.ndarray:
         """Zero the area velocity where ``s + vs <= 0`` (as SORT); the confidence is not constrained."""
         shrinking_to_nothing = mean[:, self.AREA] + mean[:, self.AREA_VELOCITY] <= 0

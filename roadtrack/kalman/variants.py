@@ -51,8 +51,26 @@ def _block_warp(size: int, blocks: tuple[int, ...], linear: np.ndarray, scaled: 
     return m
 
 
+class ConstantNoiseKalman(LinearKalman):
+    """A model whose noise does not depend on the state (SORT's and the models built on it): subclasses set
+    ``_p0`` (S, S) initial covariance, ``_q`` (S,) process and ``_r`` (M,) measurement variances."""
+
+    _p0: np.ndarray
+    _q: np.ndarray
+    _r: np.ndarray
+
+    def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self._p0, (measurement.shape[0], *self._p0.shape)).copy()
+
+    def process_variance(self, mean: np.ndarray) -> np.ndarray:
+        return self._q
+
+    def measurement_variance(self, mean: np.ndarray) -> np.ndarray:
+        return self._r
+
+
 @register("motion", "sort")
-class SortKalman(LinearKalman):
+class SortKalman(ConstantNoiseKalman):
     """SORT's constant-velocity model (Bewley et al., 2016).
 
     State (S=7): cx, cy (box centre, pixels), s (area, pixels^2), r (aspect w/h), vcx, vcy, vs (per frame);
@@ -93,15 +111,6 @@ class SortKalman(LinearKalman):
         with np.errstate(divide="ignore", invalid="ignore"):
             w = np.sqrt(area)
             return _corners(cx, cy, w, s / w)
-
-    def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self._p0, (measurement.shape[0], 7, 7)).copy()
-
-    def process_variance(self, mean: np.ndarray) -> np.ndarray:
-        return self._q
-
-    def measurement_variance(self, mean: np.ndarray) -> np.ndarray:
-        return self._r
 
     def warp_matrix(self, linear: np.ndarray) -> np.ndarray:
         """Centre and its velocity by ``linear``; area and its velocity by the area scale |det|; aspect fixed."""

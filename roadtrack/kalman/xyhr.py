@@ -5,15 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from roadtrack.core import register
-from roadtrack.kalman.base import LinearKalman
-from roadtrack.kalman.variants import _block_warp, _centre_size, _corners
+from roadtrack.kalman.variants import ConstantNoiseKalman, _block_warp, _centre_size, _corners
 
 # The reference divides by h + 1e-6 when it forms the aspect ratio of a measurement.
 _ASPECT_EPS = 1e-6
 
 
 @register("motion", "xyhr")
-class XYHRKalman(LinearKalman):
+class XYHRKalman(ConstantNoiseKalman):
     """BoostTrack's Kalman model (Stanojević & Todorović, 2024; reference ``tracker/kalmanfilter.py``).
 
     State (S=8): cx, cy (box centre, pixels), h (height, pixels), r (aspect w/h) and the velocity of each of the
@@ -51,15 +50,6 @@ class XYHRKalman(LinearKalman):
     def state_to_xyxy(self, mean: np.ndarray) -> np.ndarray:
         cx, cy, h, r = mean[:, :4].T
         return _corners(cx, cy, np.where(r > 0, r * h, 0.0), h)
-
-    def initial_cov(self, measurement: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self._p0, (measurement.shape[0], 8, 8)).copy()
-
-    def process_variance(self, mean: np.ndarray) -> np.ndarray:
-        return self._q
-
-    def measurement_variance(self, mean: np.ndarray) -> np.ndarray:
-        return self._r
 
     def warp_matrix(self, linear: np.ndarray) -> np.ndarray:
         """Linearised warp (for callers that want one): centre and its velocity by ``linear``, height and its
