@@ -12,7 +12,7 @@ import copy
 import numpy as np
 
 from roadtrack.kalman.base import LinearKalman
-from roadtrack.kalman.variants import ConstantNoiseKalman, _block_warp, _centre_size, _corners
+from roadtrack.kalman.variants import ConstantNoiseKalman, SortKalman, _block_warp, _centre_size, _corners
 
 
 class HybridSortKalman(ConstantNoiseKalman):
@@ -76,15 +76,9 @@ class HybridSortKalman(ConstantNoiseKalman):
         """(N, S) states -> (N,) filtered (or predicted) confidences, unclipped."""
         return np.asarray(mean, np.float64)[:, self.CONFIDENCE]
 
-    # ---- noise ---------------------------------------------------------------------------------
-    def constrain(self, mean: np.ndarray) -> np.ndarray:
-        """Zero the area velocity where ``s + vs <= 0`` (as SORT); the confidence is not constrained."""
-        shrinking_to_nothing = mean[:, self.AREA] + mean[:, self.AREA_VELOCITY] <= 0
-        if not shrinking_to_nothing.any():
-            return mean
-        mean = mean.copy()
-        mean[shrinking_to_nothing, self.AREA_VELOCITY] = 0.0
-        return mean
+    # SORT's rule (zero the area velocity where ``s + vs <= 0``) on this layout's AREA indices; the confidence is
+    # not constrained.
+    constrain = SortKalman.constrain
 
     def warp_matrix(self, linear: np.ndarray) -> np.ndarray:
         """Centre and its velocity by ``linear``; area and its velocity by |det|; confidence and aspect fixed.
