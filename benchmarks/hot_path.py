@@ -43,6 +43,9 @@ def calls_per_frame(name: str) -> tuple[float, float]:
 
 
 if __name__ == "__main__":
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        sys.exit(0)
     for preset in sys.argv[1:] or ["bytetrack"]:
         py, c = calls_per_frame(preset)
         print(f"{preset}: {py:.0f} Python-level calls + {c:.0f} C calls per frame")
