@@ -62,6 +62,8 @@ class EventOptions:
         switch_cost: 0: a class is on wherever its smoothed score reaches ``threshold``; above 0: on/off by the
             cheapest two-state path with this cost per switch (`roadtrack.events.segments.label_runs`), so brief
             dips and blips do not cut or start segments.
+        thresholds: per-label-type overrides of ``threshold``, as ``(label_type, threshold)`` pairs (composite
+            scores are products of two or three parts, so they sit lower than a part's).
     """
 
     smooth: int = 5
@@ -69,10 +71,18 @@ class EventOptions:
     min_length: int = 3
     top_k: int = 10
     switch_cost: float = 0.0
+    thresholds: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.smooth < 1 or self.min_length < 1 or self.top_k < 1 or self.switch_cost < 0:
             raise ValueError(f"bad event options {self}: need smooth, min_length, top_k >= 1 and switch_cost >= 0")
+        unknown = sorted({t for t, _ in self.thresholds} - set(LABEL_TYPES))
+        if unknown:
+            raise ValueError(f"thresholds: unknown label type(s) {unknown}; choose from {list(LABEL_TYPES)}")
+
+    def threshold_of(self, label_type: str) -> float:
+        """The threshold for ``label_type``: its override, else ``threshold``."""
+        return dict(self.thresholds).get(label_type, self.threshold)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -116,7 +126,7 @@ def split_events(tube: Tube, label_type: str, options: EventOptions = EventOptio
     if scores.size == 0:
         return []
     top = np.sort(np.argsort(-scores.mean(0), kind="stable")[: options.top_k])
-    runs = label_runs(scores[:, top], options.threshold, options.switch_cost)
+    runs = label_runs(scores[:, top], options.threshold_of(label_type), options.switch_cost)
     out = []
     for col, a, b in runs.tolist():
         col = top[col]
