@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import types
 from typing import ClassVar, Mapping
 
 import numpy as np
@@ -85,7 +86,7 @@ class Tracks(ArrayTable):
             gathered[name] = column
         out = object.__new__(type(self))
         out.__dict__.update(self.__dict__)
-        object.__setattr__(out, "extras", as_extras(gathered, len(self), allow_nan=True))
+        object.__setattr__(out, "extras", types.MappingProxyType(gathered))  # built here: nothing to validate
         return out
 
     @classmethod
