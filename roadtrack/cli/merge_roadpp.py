@@ -25,7 +25,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from roadtrack.core.labels import EVAL_SIZES
-    from roadtrack.io.roadpp import merge_submissions, zip_submission
+    from roadtrack.io.roadpp import zip_submission
+    from roadtrack.io.roadpp_merge import merge_submissions
 
     videos: list[str] = []
     if args.annotations is not None:

@@ -117,7 +117,7 @@ def write_roadpp_outputs(tubes: Sequence[Tube], out_dir: str | os.PathLike, vide
 
     Every label type of ``label_types`` is in the file, with the video listed even when it has no tube of that
     type, so the official evaluator (which indexes every type and video) reads it as it is. Per-video files
-    are combined into one submission covering a whole split with `roadtrack.io.roadpp.merge_submissions`
+    are combined into one submission covering a whole split with `roadtrack.io.roadpp_merge.merge_submissions`
     (``roadtrack merge-roadpp``).
 
     Args:

@@ -9,9 +9,10 @@ from roadtrack.io.atomic import atomic_write, commit_file
 from roadtrack.io.kitti import KITTI_CLASSES, KittiWriter, read_kitti_tracking, write_kitti_tracking
 from roadtrack.io.mot import MotWriter, read_mot, write_mot
 from roadtrack.io.roadpp import (
-    SUBMISSION_SIZE, SubmissionTube, complete_submission, merge_submissions, read_submission, submission_tube,
-    validate_submission, write_submission, zip_submission,
+    SUBMISSION_SIZE, SubmissionTube, read_submission, submission_tube, validate_submission, write_submission,
+    zip_submission,
 )
+from roadtrack.io.roadpp_merge import complete_submission, merge_submissions
 from roadtrack.io.rows import TrackRows
 from roadtrack.io.sources import (
     ArraySource, Frame, FrameSource, ImageFolderSource, MotSequenceSource, SeqInfo, VideoSource, open_source,

@@ -9,7 +9,8 @@ from roadtrack.datasets.road import load_road
 from roadtrack.datasets.synthetic_road import synthetic_road
 from roadtrack.events import EventOptions, ScoreEventClassifier, scores_label_set, write_roadpp_outputs
 from roadtrack.events.segments import label_runs
-from roadtrack.io.roadpp import complete_submission, merge_submissions, read_submission
+from roadtrack.io.roadpp import read_submission
+from roadtrack.io.roadpp_merge import complete_submission, merge_submissions
 from roadtrack.metrics.road import evaluate_road_files
 
 
@@ -101,3 +102,16 @@ def test_complete_submission_adds_types_and_videos_without_copying_tubes():
     out = complete_submission({"agent": {"v1": [tube]}, "av_action": {"v1": []}}, videos=["v0", "v1"])
     assert list(out) == [*LABEL_TYPES, "av_action"] and out["agent"]["v1"][0] is tube
     assert out["triplet"] == {"v0": [], "v1": []}
+
+
+def test_av_action_tubes_are_written_when_given_and_not_scored(tmp_path):
+    from roadtrack.io.roadpp import SubmissionTube
+
+    ego = SubmissionTube(ROAD_WAYMO.av_action.index("AV-Mov"), [1, 2], [[0, 0, 840, 600]] * 2, [0.9, 0.8], 0.85)
+    (tube,) = ScoreEventClassifier("road_waymo", smooth=1).classify([_tube(_switching_action())])
+    path = write_roadpp_outputs([tube], tmp_path, "val_00000", (840, 600), av_action=[ego])["roadpp"]
+    sub = read_submission(path)
+    assert set(sub) == {*LABEL_TYPES, "av_action"} and sub["av_action"]["val_00000"][0].label_id == 1
+    bad = SubmissionTube(len(ROAD_WAYMO.av_action), [1], [[0, 0, 1, 1]], [0.5], 0.5)
+    with pytest.raises(ValueError, match="not a av_action class id"):
+        write_roadpp_outputs([tube], tmp_path / "bad", "val_00000", (840, 600), av_action=[bad])
