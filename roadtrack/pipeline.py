@@ -158,20 +158,22 @@ class Pipeline:
 
         Outputs (atomic: a run that fails or is interrupted leaves ``*.partial`` files, never truncated results):
         ``tracks.txt`` (format ``mot``), ``tracks_kitti.txt`` (``kitti``), ``tubes.pkl`` (``roadpp``: the ROAD++
-        submission of the event tubes; needs an event classifier) and ``annotated.mp4`` (``save_video``; with an
+        submission of the event tubes of all five label types; needs an event classifier, or a detector whose
+        extra columns score action and location classes, which then gets the ``scores`` classifier) and ``annotated.mp4`` (``save_video``; with an
         event classifier it shows agent, action and location labels and is drawn after classification).
         """
         unknown = sorted(set(formats) - set(OUTPUT_FORMATS) - {"roadpp"})
         if unknown:
             choices = ", ".join([*OUTPUT_FORMATS, "roadpp"])
             raise ValueError(f"unknown output format(s) {', '.join(unknown)}; choose from {choices}")
-        if "roadpp" in formats and self.event_classifier is None:
-            raise ValueError("the roadpp format needs an event classifier (e.g. --events kinematic)")
+        classifier = self.event_classifier
+        if "roadpp" in formats and classifier is None:
+            classifier = self._scores_classifier()
         if out_dir is None and (save_video or "roadpp" in formats):
             raise ValueError("save_video and the roadpp format need out_dir")
         source = open_source(source, max_frames=max_frames)
         # A re-readable source lets the event video be drawn after classification; a one-shot iterable cannot.
-        event_video = save_video and self.event_classifier is not None and not isinstance(source, ArraySource)
+        event_video = save_video and classifier is not None and not isinstance(source, ArraySource)
         timings: dict[str, float] = defaultdict(float)
         tubes, kept, outputs, count = TubeBuilder(), [], {}, 0
         names = getattr(self.detector, "class_names", {}) or {}
@@ -200,12 +202,12 @@ class Pipeline:
             raise ValueError(f"source {source.name!r} yielded no frames")
         built = tubes.build()
         events: list[Tube] = []
-        if self.event_classifier is not None:
+        if classifier is not None:
             t0 = time.perf_counter()
-            events = self.event_classifier.classify(built, source)
+            events = classifier.classify(built, source)
             timings["events"] += time.perf_counter() - t0
             t0 = time.perf_counter()
-            outputs.update(self._write_event_outputs(events, source, out_dir, formats, event_video, kept))
+            outputs.update(self._write_event_outputs(classifier, events, source, out_dir, formats, event_video))
             timings["write"] += time.perf_counter() - t0
         return Result(kept, built, events, dict(timings), count, outputs)
 
@@ -225,17 +227,31 @@ class Pipeline:
                 writers.append(stack.enter_context(writer))
         return writers
 
-    def _write_event_outputs(self, events: list[Tube], source: Any, out_dir: str | Path | None,
-                             formats: Sequence[str], event_video: bool, kept: list) -> dict[str, Path]:
+    def _scores_classifier(self) -> EventClassifier:
+        """The ``scores`` event path for a roadpp run without a classifier: needs a detector with label scores."""
+        from roadtrack.events import ScoreEventClassifier, scores_label_set
+
+        columns = getattr(self.detector, "extra_columns", {}) or {}
+        labels = scores_label_set(columns)
+        if labels is None:
+            have = ", ".join(f"{k} {v}" for k, v in columns.items()) or "none"
+            raise ValueError("the roadpp format needs an event classifier (e.g. --events kinematic) or a detector "
+                             f"that scores action and location classes per box (its extra columns: {have})")
+        return ScoreEventClassifier(labels, class_names=getattr(self.detector, "class_names", None) or None)
+
+    @staticmethod
+    def _write_event_outputs(classifier: EventClassifier, events: list[Tube], source: Any,
+                             out_dir: str | Path | None, formats: Sequence[str], event_video: bool) -> dict[str, Path]:
         """The ROAD++ submission and the labelled video, both of which need the classified tubes."""
-        from roadtrack.events import render_event_video, write_roadpp_outputs
+        from roadtrack.events import EventOptions, render_event_video, write_roadpp_outputs
 
         written: dict[str, Path] = {}
-        labels = getattr(self.event_classifier, "labels", "road_waymo")
+        labels = getattr(classifier, "labels", "road_waymo")
         if "roadpp" in formats:
             size = source.size or _size_from_tubes(events)
+            options = getattr(classifier, "event_options", None) or EventOptions()
             written["roadpp"] = write_roadpp_outputs(events, out_dir, video_name=source.name, image_size=size,
-                                                     labels=labels)["roadpp"]
+                                                     labels=labels, options=options)["roadpp"]
         if event_video:
             written["video"] = render_event_video(source, events, Path(out_dir) / VIDEO_NAME, labels, fps=source.fps)
         return written

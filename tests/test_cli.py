@@ -133,7 +133,7 @@ def test_track_with_events_writes_roadpp_submission_and_labelled_video(tmp_path,
                    "--format", "mot", "--save-video", "--out", out, "--no-progress")
     assert done.returncode == 0, done.stderr
     submission = read_submission(out / "tubes.pkl")  # validated: label ids, contiguous frames, 840x600 boxes
-    assert set(submission) == {"agent", "triplet"}
+    assert set(submission) == {"agent", "action", "loc", "duplex", "triplet"}
     assert sum(len(tubes) for tubes in submission["agent"].values()) >= 3
     assert int(cv2.VideoCapture(str(out / "annotated.mp4")).get(cv2.CAP_PROP_FRAME_COUNT)) == 40
     _assert_one_line_error(run_cli("track", clip, "--weights", weights, "--format", "roadpp", "--out", out),

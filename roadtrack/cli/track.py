@@ -43,8 +43,10 @@ def add_parser(sub: Any) -> None:
                        help="registered detector (see 'roadtrack list': yolo-openvino, ultralytics, yolox, torchvision, "
                             "precomputed, callable); default: yolo-openvino, or precomputed when --detections is given")
     track.add_argument("--weights", help="local detector weights: a .pt/.onnx file or an *_openvino_model folder")
-    track.add_argument("--detections", help="precomputed detections (MOTChallenge det.txt) for --detector precomputed; "
-                                            "default: the sequence's det/det.txt")
+    track.add_argument("--detections", help="precomputed detections for --detector precomputed: a MOTChallenge "
+                                            "det.txt, KITTI or COCO-json file, or a video's folder of per-frame "
+                                            "<frame>.pkl files with per-box label scores (the ROAD++ baseline's "
+                                            "layout); default: the sequence's det/det.txt")
     track.add_argument("--conf", type=float, default=None, help="detector confidence threshold (detector default: 0.25)")
     track.add_argument("--classes", type=_classes, default=None,
                        help="comma-separated class ids or names to keep, e.g. 'person,car' (default: all)")
@@ -70,13 +72,18 @@ def add_parser(sub: Any) -> None:
     track.add_argument("--out", default="runs/track", help="output folder (default: runs/track)")
     track.add_argument("--format", dest="formats", action="append", choices=["mot", "kitti", "roadpp"],
                        help="output format, repeatable: mot (tracks.txt), kitti (tracks_kitti.txt), roadpp "
-                            "(tubes.pkl, the ROAD++ submission of event tubes; needs --events) (default: mot)")
+                            "(tubes.pkl, the ROAD++ submission: event tubes of all five label types, plus "
+                            "tracks.txt unless --no-tracks; needs --events, or detections with per-box label "
+                            "scores, which then get --events scores) (default: mot)")
+    track.add_argument("--no-tracks", action="store_true",
+                       help="with --format roadpp, do not also write tracks.txt")
     track.add_argument("--events", default=None, metavar="SPEC",
-                       help="label tubes with road events: 'kinematic' (no training) or a .ckpt from "
+                       help="label tubes with road events: 'scores' (the detector's own per-box label scores, "
+                            "e.g. from --detections with scores), 'kinematic' (no training) or a .ckpt from "
                             "'roadtrack train-events'; the annotated video then shows agent, action and location")
     track.add_argument("--event-labels", default="road_waymo", choices=["road", "road_waymo", "roadpp"],
-                       help="label lists for --events kinematic (a .ckpt brings its own; default: road_waymo, "
-                            "which ROAD++ uses)")
+                       help="label lists for --events kinematic and scores (a .ckpt brings its own; default: "
+                            "road_waymo, which ROAD++ uses)")
     track.add_argument("--save-video", action="store_true",
                        help="also write OUT/annotated.mp4 with boxes, ids, classes and trails (needs a source with "
                             "pixels: a video, image folder or sequence with images)")
@@ -210,9 +217,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--batch and --max-frames must be at least 1")
     config = load_config(args.config) if args.config else {}
     stages = _stages_from_args(args, source, config)
-    formats = args.formats or ["mot"]
-    if "roadpp" in formats and not args.events:
-        raise ValueError("--format roadpp needs --events (kinematic or a .ckpt)")
+    formats = list(dict.fromkeys(args.formats or ["mot"]))
+    if args.no_tracks and "roadpp" not in formats:
+        raise ValueError("--no-tracks applies to --format roadpp (without it, choose the formats with --format)")
+    if "roadpp" in formats and "mot" not in formats and not args.no_tracks:
+        formats.append("mot")  # the tracks behind the tubes, unless asked otherwise
     if args.save_video:
         _check_pixels(source)
     _output_folder(args.out)  # before any model is loaded: a bad --out fails in a second

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from typing import ClassVar, Mapping
 
 import numpy as np
 
 from roadtrack.core import boxes
-from roadtrack.core.table import ArrayTable, as_column, as_features, check_corners
+from roadtrack.core.table import ArrayTable, as_column, as_extras, as_features, check_corners
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -20,17 +20,25 @@ class Detections(ArrayTable):
         scores: (N,) float64 confidences.
         class_ids: (N,) int64 class indices.
         features: optional (N, D) float32 appearance embeddings.
+        extras: named extra per-row columns, ``{name: (N, ...) array}`` (read-only; empty when there are none),
+            e.g. a detector's per-box label scores (`roadtrack.core.labels.score_column`: ``"agent_scores"``
+            (N, A), ``"action_scores"`` (N, B), ...). Numeric, finite; validated once here, then sliced and
+            concatenated with the rows and carried by trackers into `Tracks.extras`.
 
     Example:
         >>> d = Detections(xyxy=[[0, 0, 10, 20]], scores=[0.9], class_ids=[0])
         >>> len(d), d.tlwh.tolist()
         (1, [[0.0, 0.0, 10.0, 20.0]])
+        >>> d = Detections([[0, 0, 1, 1], [2, 2, 3, 3]], extras={"agent_scores": [[0.9, 0.1], [0.2, 0.7]]})
+        >>> d[[1]].extras["agent_scores"].tolist()
+        [[0.2, 0.7]]
     """
 
     xyxy: np.ndarray
     scores: np.ndarray | None = None
     class_ids: np.ndarray | None = None
     features: np.ndarray | None = None
+    extras: Mapping[str, np.ndarray] | None = None
     _ROW_FIELDS: ClassVar[tuple[str, ...]] = ("xyxy", "scores", "class_ids", "features")
 
     def __post_init__(self) -> None:
@@ -44,11 +52,14 @@ class Detections(ArrayTable):
         object.__setattr__(self, "class_ids", class_ids)
         if self.features is not None:
             object.__setattr__(self, "features", as_features(self.features, n))
+        object.__setattr__(self, "extras", as_extras(self.extras, n, allow_nan=False))
 
     @classmethod
-    def empty(cls, feature_dim: int | None = None) -> "Detections":
+    def empty(cls, feature_dim: int | None = None, extras: Mapping[str, tuple[int, ...]] | None = None) -> "Detections":
+        """No detections; ``extras`` names extra columns (name -> trailing shape) to create with 0 rows."""
         features = None if feature_dim is None else np.zeros((0, feature_dim), np.float32)
-        return cls(np.zeros((0, 4)), np.zeros(0), np.zeros(0, np.int64), features)
+        columns = {name: np.zeros((0, *shape)) for name, shape in (extras or {}).items()}
+        return cls(np.zeros((0, 4)), np.zeros(0), np.zeros(0, np.int64), features, columns)
 
     @classmethod
     def from_tlwh(cls, tlwh, scores=None, class_ids=None, features=None) -> "Detections":
@@ -60,6 +71,10 @@ class Detections(ArrayTable):
 
     def with_features(self, features: np.ndarray) -> "Detections":
         return dataclasses.replace(self, features=features)
+
+    def with_extras(self, **columns: np.ndarray) -> "Detections":
+        """A copy with extra columns added (or replaced) by name; the arrays are not copied."""
+        return dataclasses.replace(self, extras={**self.extras, **columns})
 
     @property
     def tlwh(self) -> np.ndarray:

@@ -18,9 +18,13 @@ class Detector(abc.ABC):
 
     Attributes:
         class_names: class id -> name for the ids this detector emits.
+        extra_columns: name -> trailing shape of the extra columns (`Detections.extras`) every `Detections` it
+            returns carries, e.g. ``{"agent_scores": (10,), "action_scores": (22,), "loc_scores": (16,)}`` for
+            a detector with ROAD-Waymo label heads; empty for plain detectors.
     """
 
     class_names: dict[int, str] = {}
+    extra_columns: dict[str, tuple[int, ...]] = {}
 
     @abc.abstractmethod
     def detect(self, frames: Sequence[np.ndarray | None], frame_ids: Sequence[int] | None = None) -> list[Detections]:

@@ -25,6 +25,18 @@ ORIGINAL_SIZES: Mapping[str, tuple[int, int]] = {"road": (1280, 960), "road_waym
 FPS: Mapping[str, int] = {"road": 12, "road_waymo": 10}
 
 
+def score_column(label_type: str) -> str:
+    """Name of the extra column (`Detections.extras`) holding a detector's per-box scores of ``label_type``.
+
+    Example:
+        >>> score_column("action")
+        'action_scores'
+    """
+    if label_type not in (*LABEL_TYPES, "agent_ness"):
+        raise ValueError(f"unknown label type {label_type!r}; expected one of {list(LABEL_TYPES)}")
+    return f"{label_type}_scores"
+
+
 @dataclasses.dataclass(frozen=True)
 class LabelSet:
     """The used label lists of one dataset.

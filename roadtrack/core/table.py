@@ -7,7 +7,8 @@ fields in ``_ROW_FIELDS`` and validate in ``__post_init__``; slicing and concate
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar, Sequence, TypeVar
+import types
+from typing import Any, ClassVar, Mapping, Sequence, TypeVar
 
 import numpy as np
 
@@ -42,6 +43,34 @@ def as_features(value: Any, rows: int) -> np.ndarray:
     if arr.ndim != 2:
         raise ValueError(f"features: expected shape ({rows}, D), got {arr.shape}")
     return as_column("features", arr, np.float32, rows, (arr.shape[1],))
+
+
+NO_EXTRAS: Mapping[str, np.ndarray] = types.MappingProxyType({})
+"""The extras of a table without extra columns (shared, read-only)."""
+
+
+def as_extras(value: Mapping[str, Any] | None, rows: int, allow_nan: bool) -> Mapping[str, np.ndarray]:
+    """Validate named extra per-row columns: a read-only ``{name: (rows, ...) array}``.
+
+    Names are non-empty strings; values numeric (bool, int or float) arrays with at least one dimension and
+    ``rows`` rows. ``allow_nan=False`` also refuses NaN and inf (detections); tracks use NaN for "no value".
+    """
+    if value is None or (isinstance(value, types.MappingProxyType) and not value):
+        return NO_EXTRAS
+    if not isinstance(value, Mapping):
+        raise ValueError(f"extras: expected a mapping of name -> (N, ...) array, got {type(value).__name__}")
+    out = {}
+    for name, column in value.items():
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"extras: names must be non-empty strings, got {name!r}")
+        arr = np.asarray(column)
+        if arr.ndim == 0 or arr.shape[0] != rows or arr.dtype.kind not in "biuf":
+            raise ValueError(f"extras[{name!r}]: expected a numeric array of shape ({rows}, ...), got "
+                             f"{arr.dtype} {arr.shape}")
+        if not allow_nan and arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+            raise ValueError(f"extras[{name!r}]: contains NaN or inf")
+        out[name] = arr
+    return types.MappingProxyType(out)
 
 
 def _fmt_shape(shape: tuple) -> str:
@@ -84,7 +113,11 @@ class ArrayTable:
 
     def __getitem__(self: T, index: Any) -> T:
         rows = row_index(index, len(self))
-        return self._replace_rows({name: getattr(self, name)[rows] for name in self._present_fields()})
+        columns: dict[str, Any] = {name: getattr(self, name)[rows] for name in self._present_fields()}
+        extras = getattr(self, "extras", None)
+        if extras:
+            columns["extras"] = {name: value[rows] for name, value in extras.items()}
+        return self._replace_rows(columns)
 
     def _present_fields(self) -> list[str]:
         return [name for name in self._ROW_FIELDS if getattr(self, name) is not None]
@@ -107,4 +140,28 @@ class ArrayTable:
                 raise ValueError(f"{name}: present in some tables and missing in others; cannot concatenate")
             if all(present):
                 columns[name] = np.concatenate(values, axis=0)
+        if hasattr(first, "extras"):
+            columns["extras"] = cls._concat_extras(tables)
         return dataclasses.replace(first, **columns)
+
+    @classmethod
+    def _concat_extras(cls, tables: Sequence[T]) -> dict[str, np.ndarray]:
+        """Stack the extras: every table with rows must have the same names (an empty table may have none)."""
+        names = {n: t.extras[n] for t in tables for n in t.extras}  # type: ignore[attr-defined]
+        out = {}
+        for name, sample in names.items():
+            parts = []
+            for t in tables:
+                value = t.extras.get(name)  # type: ignore[attr-defined]
+                if value is None:
+                    value = cls._missing_extra(name, len(t), sample)
+                parts.append(value)
+            out[name] = np.concatenate(parts, axis=0)
+        return out
+
+    @classmethod
+    def _missing_extra(cls, name: str, rows: int, sample: np.ndarray) -> np.ndarray:
+        """Rows for a table that lacks extra column ``name``: none for an empty table, else an error."""
+        if rows == 0:
+            return np.zeros((0, *sample.shape[1:]), sample.dtype)
+        raise ValueError(f"extras[{name!r}]: present in some tables and missing in others; cannot concatenate")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import types
 from typing import ClassVar, Mapping
 
 import numpy as np
 
 from roadtrack.core import boxes
-from roadtrack.core.table import ArrayTable, as_column, as_features, check_corners
+from roadtrack.core.table import NO_EXTRAS, ArrayTable, as_column, as_extras, as_features, check_corners
 
 
 class TrackState(enum.IntEnum):
@@ -31,6 +32,10 @@ class Tracks(ArrayTable):
         age: (N,) int64 frames since the track was started (0 on its first frame).
         det_index: (N,) int64 row of this frame's `Detections` that updated the track, -1 when coasting.
         features: optional (N, D) float32 appearance embedding of each track.
+        extras: the named extra columns of the detections (`Detections.extras`), row by row from the detection
+            each track was updated from (``det_index``). Coasting tracks (``det_index == -1``) have no detection:
+            their rows are NaN, and integer or bool columns become float64 to hold it. Empty when the
+            detections have none.
     """
 
     ids: np.ndarray
@@ -41,6 +46,7 @@ class Tracks(ArrayTable):
     age: np.ndarray | None = None
     det_index: np.ndarray | None = None
     features: np.ndarray | None = None
+    extras: Mapping[str, np.ndarray] | None = None
     _ROW_FIELDS: ClassVar[tuple[str, ...]] = ("ids", "xyxy", "scores", "class_ids", "state", "age", "det_index", "features")
 
     def __post_init__(self) -> None:
@@ -59,8 +65,29 @@ class Tracks(ArrayTable):
         }
         if self.features is not None:
             columns["features"] = as_features(self.features, n)
+        columns["extras"] = as_extras(self.extras, n, allow_nan=True)
         for name, value in columns.items():
             object.__setattr__(self, name, value)
+
+    @classmethod
+    def _missing_extra(cls, name: str, rows: int, sample: np.ndarray) -> np.ndarray:
+        """Tracks of a frame whose detections had no extras (an empty frame: all coasting) get NaN rows."""
+        return np.full((rows, *sample.shape[1:]), np.nan, _nan_dtype(sample))
+
+    def carrying(self, extras: Mapping[str, np.ndarray]) -> "Tracks":
+        """A copy holding ``extras`` (the tracked `Detections.extras`) gathered by ``det_index``, NaN rows for
+        coasting tracks. The other columns are shared, not copied."""
+        hit = self.det_index >= 0
+        rows = self.det_index[hit]
+        gathered = {}
+        for name, value in extras.items():
+            column = np.full((len(self), *value.shape[1:]), np.nan, _nan_dtype(value))
+            column[hit] = value[rows]
+            gathered[name] = column
+        out = object.__new__(type(self))
+        out.__dict__.update(self.__dict__)
+        object.__setattr__(out, "extras", types.MappingProxyType(gathered))  # built here: nothing to validate
+        return out
 
     @classmethod
     def empty(cls) -> "Tracks":
@@ -78,13 +105,19 @@ class Tracks(ArrayTable):
         """
         out = object.__new__(cls)
         for name, value in (("ids", ids), ("xyxy", xyxy), ("scores", scores), ("class_ids", class_ids),
-                            ("state", state), ("age", age), ("det_index", det_index), ("features", None)):
+                            ("state", state), ("age", age), ("det_index", det_index), ("features", None),
+                            ("extras", NO_EXTRAS)):
             object.__setattr__(out, name, value)
         return out
 
     @property
     def tlwh(self) -> np.ndarray:
         return boxes.xyxy_to_tlwh(self.xyxy)
+
+
+def _nan_dtype(value: np.ndarray) -> np.dtype:
+    """A float dtype that holds ``value``'s values and NaN."""
+    return value.dtype if value.dtype.kind == "f" else np.dtype(np.float64)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -98,6 +131,8 @@ class Tube:
         scores: (T,) float64 per-frame scores.
         class_ids: (T,) int64 per-frame classes.
         labels: per-frame score arrays of extra label types, e.g. ``{"action": (T, C)}``.
+        extras: the tracks' extra columns per frame (`Tracks.extras`), each (T, ...); NaN rows where the track
+            had no detection (coasting). `roadtrack.events.fill_gaps` interpolates them over filled frames.
     """
 
     track_id: int
@@ -106,6 +141,7 @@ class Tube:
     scores: np.ndarray
     class_ids: np.ndarray
     labels: Mapping[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    extras: Mapping[str, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         frames = as_column("frames", self.frames, np.int64, None)
@@ -122,6 +158,7 @@ class Tube:
             arr = np.asarray(value, dtype=np.float64)
             if arr.shape[:1] != (n,):
                 raise ValueError(f"labels[{name!r}]: expected {n} rows, got shape {arr.shape}")
+        object.__setattr__(self, "extras", as_extras(self.extras, n, allow_nan=True))
 
     def __len__(self) -> int:
         return int(self.frames.shape[0])

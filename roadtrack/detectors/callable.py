@@ -49,6 +49,9 @@ class CallableDetector(Detector):
         class_names: the function's class id -> name (or a list of names); needed to select or map by name.
         class_map: map the function's classes to other labels, e.g. ``"road"`` (see `roadtrack.detectors.labels`).
         batched: ``fn`` takes the whole list of frames at once.
+        extra_columns: names and widths of columns after the sixth, e.g. a model's per-box label scores
+            ``{"agent_scores": 10, "action_scores": 22, "loc_scores": 16}``: ``fn`` then returns (N, 6 + K) rows
+            and the groups become `Detections.extras` (see `roadtrack.io.adapters.detections_from_array`).
 
     Attributes:
         class_names: output class id -> name.
@@ -71,6 +74,7 @@ class CallableDetector(Detector):
         class_names: Mapping[int, str] | Sequence[str] | None = None,
         class_map: ClassMapSpec | None = None,
         batched: bool = False,
+        extra_columns: Mapping[str, int] | None = None,
     ) -> None:
         pp.check_options(conf)
         self.fn = import_callable(fn) if isinstance(fn, str) else fn
@@ -81,6 +85,8 @@ class CallableDetector(Detector):
         self._selection = ClassSelection.build({int(k): str(v) for k, v in names.items()}, classes, class_map)
         self.class_names = self._selection.names
         self.conf, self.batched = float(conf), bool(batched)
+        self._extra_widths = {str(k): int(v) for k, v in (extra_columns or {}).items()}
+        self.extra_columns = {k: (v,) for k, v in self._extra_widths.items()}
 
     def detect(self, frames: Sequence[np.ndarray], frame_ids: Sequence[int] | None = None) -> list[Detections]:
         """Run the function on BGR frames.
@@ -105,8 +111,9 @@ class CallableDetector(Detector):
 
     def _to_detections(self, result: Any, k: int) -> Detections:
         try:
-            dets = detections_from_array([] if result is None else result)
+            dets = detections_from_array([] if result is None else result, self._extra_widths)
         except ValueError as exc:
-            raise ValueError(f"fn result for frame {k} (expected (N, 6) rows [x1, y1, x2, y2, score, class]): "
-                             f"{exc}") from None
+            width = 6 + sum(self._extra_widths.values())
+            raise ValueError(f"fn result for frame {k} (expected (N, {width}) rows [x1, y1, x2, y2, score, class"
+                             f"{', extras...' if self._extra_widths else ''}]): {exc}") from None
         return self._selection.apply(dets[dets.scores > self.conf] if self.conf > 0 else dets)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Sequence
@@ -13,6 +14,7 @@ from roadtrack.core.interfaces import Detector
 from roadtrack.core.registry import register
 from roadtrack.detectors.detection_files import read_detections
 from roadtrack.detectors.labels import ClassMapSpec, ClassSelection
+from roadtrack.io.road_detections import read_road_detections
 from roadtrack.io.rows import TrackRows
 from roadtrack.io.sources import read_seqinfo
 
@@ -25,8 +27,13 @@ class PrecomputedDetector(Detector):
         path: the detection file; see `roadtrack.detectors.detection_files` for the formats.
         min_score: drop detections scoring below this (the confidence threshold).
         class_id: class id given to every detection of a MOTChallenge file (that format is single-class, "person").
-        format: ``"mot"``, ``"kitti"``, ``"coco"`` or ``"auto"`` (``.json`` -> COCO; comma-separated -> MOT;
-            else KITTI).
+        format: ``"mot"``, ``"kitti"``, ``"coco"``, ``"road"`` or ``"auto"`` (a folder -> ROAD; ``.json`` -> COCO;
+            comma-separated -> MOT; else KITTI). ``"road"`` is the ROAD++ baseline's per-frame dump
+            (`roadtrack.io.road_detections`): a video's folder of ``<frame:05d>.pkl`` files whose rows carry
+            per-box agent, action and location (and duplex, triplet) scores; they become `Detections.extras`,
+            ``scores`` the agentness and ``class_ids`` the best agent class. Its boxes are in pixels of an
+            840 x 600 frame (ROAD: 682 x 512) and are rescaled to the size of the images passed to `detect`
+            (left as they are when no image is given).
         frame_offset: added to the file's frame numbers (COCO: image ids) to get roadtrack's 1-based frame
             numbers; default 0 for MOT and COCO, 1 for KITTI (0-based frames).
         classes: None for all, or output class ids/names to keep (mapped names when ``class_map`` is set).
@@ -61,6 +68,10 @@ class PrecomputedDetector(Detector):
         num_frames: int | None = None,
     ) -> None:
         self.path = Path(path)
+        self._road = None
+        if format == "road" or (format == "auto" and self.path.is_dir()):
+            self._init_road(classes, class_map, min_score)
+            return
         if num_frames is None:
             num_frames = _sequence_length(self.path)
         rows, names = read_detections(self.path, format, frame_offset, class_id, num_frames)
@@ -73,6 +84,19 @@ class PrecomputedDetector(Detector):
         # Grouped once here, so each detect() call is a dictionary lookup per frame.
         self._by_frame = {frame: group.to_detections() for frame, group in rows.split_by_frame()}
         self._empty = Detections.empty()
+        self._next_frame = 1
+
+    def _init_road(self, classes, class_map, min_score) -> None:
+        self._road = read_road_detections(self.path)
+        self._selection = ClassSelection.build(dict(enumerate(self._road.labels.agent)), classes, class_map)
+        self.class_names = self._selection.names
+        self.extra_columns = self._road.extra_columns
+        by_frame = {}
+        for frame, dets in self._road.frames.items():
+            dets = dets[dets.scores >= min_score] if min_score is not None else dets
+            by_frame[frame] = self._selection.apply(dets)
+        self._by_frame = by_frame
+        self._empty = self._road.empty()
         self._next_frame = 1
 
     @property
@@ -98,11 +122,25 @@ class PrecomputedDetector(Detector):
         frame_ids = [int(i) for i in frame_ids]
         if frame_ids:
             self._next_frame = frame_ids[-1] + 1
-        return [self._by_frame.get(i, self._empty) for i in frame_ids]
+        found = [self._by_frame.get(i, self._empty) for i in frame_ids]
+        if self._road is None:
+            return found
+        return [_rescale(d, self._road.box_size, image) for d, image in zip(found, frames)]
 
     def reset(self) -> None:
         """Number frames from 1 again."""
         self._next_frame = 1
+
+
+def _rescale(dets: Detections, box_size: tuple[int, int], image: np.ndarray | None) -> Detections:
+    """Boxes from the file's pixel space to the image's (unchanged without an image or when they agree)."""
+    if image is None or len(dets) == 0:
+        return dets
+    h, w = image.shape[:2]
+    if (w, h) == tuple(box_size):
+        return dets
+    scale = np.array([w / box_size[0], h / box_size[1]] * 2)
+    return dataclasses.replace(dets, xyxy=dets.xyxy * scale)
 
 
 def _sequence_length(path: Path) -> int | None:

@@ -16,6 +16,7 @@ import numpy as np
 
 from roadtrack.core import Tube
 from roadtrack.core.labels import LABEL_TYPES, LabelSet
+from roadtrack.events.segments import label_runs
 from roadtrack.events.tubes import moving_average
 
 
@@ -29,6 +30,7 @@ def compose(labels: Mapping[str, np.ndarray], label_set: LabelSet) -> dict[str, 
 
     Returns:
         A copy of ``labels`` plus ``duplex`` (T, len(label_set.duplex)) and ``triplet`` (T, len(label_set.triplet)).
+        A composite type already in ``labels`` (a detector that scores duplexes itself) is kept as given.
 
     Example:
         >>> from roadtrack.core.labels import ROAD
@@ -38,6 +40,8 @@ def compose(labels: Mapping[str, np.ndarray], label_set: LabelSet) -> dict[str, 
     """
     out = {k: np.asarray(v, np.float64) for k, v in labels.items()}
     for kind in ("duplex", "triplet"):
+        if kind in out:
+            continue
         children = np.asarray(label_set.children(kind), np.int64)
         score = np.ones((len(out["agent"]), len(children)))
         for column, part in zip(children.T, ("agent", "action", "loc")):
@@ -55,12 +59,30 @@ class EventOptions:
         threshold: a class is "on" on frames whose smoothed score is at least this.
         min_length: shorter runs are dropped.
         top_k: per agent tube and label type, only the classes with the highest mean score are considered.
+        switch_cost: 0: a class is on wherever its smoothed score reaches ``threshold``; above 0: on/off by the
+            cheapest two-state path with this cost per switch (`roadtrack.events.segments.label_runs`), so brief
+            dips and blips do not cut or start segments.
+        thresholds: per-label-type overrides of ``threshold``, as ``(label_type, threshold)`` pairs (composite
+            scores are products of two or three parts, so they sit lower than a part's).
     """
 
     smooth: int = 5
     threshold: float = 0.05
     min_length: int = 3
     top_k: int = 10
+    switch_cost: float = 0.0
+    thresholds: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.smooth < 1 or self.min_length < 1 or self.top_k < 1 or self.switch_cost < 0:
+            raise ValueError(f"bad event options {self}: need smooth, min_length, top_k >= 1 and switch_cost >= 0")
+        unknown = sorted({t for t, _ in self.thresholds} - set(LABEL_TYPES))
+        if unknown:
+            raise ValueError(f"thresholds: unknown label type(s) {unknown}; choose from {list(LABEL_TYPES)}")
+
+    def threshold_of(self, label_type: str) -> float:
+        """The threshold for ``label_type``: its override, else ``threshold``."""
+        return dict(self.thresholds).get(label_type, self.threshold)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -89,14 +111,6 @@ class EventTube:
         return int(self.frames.shape[0])
 
 
-def _runs(on: np.ndarray) -> np.ndarray:
-    """(R, 3) int64 rows ``(column, start, end)``: the runs of True down each column of (T, C), end exclusive."""
-    edges = np.diff(np.pad(on.astype(np.int8), ((1, 1), (0, 0))), axis=0).T  # (C, T + 1)
-    cols, starts = np.nonzero(edges == 1)
-    _, ends = np.nonzero(edges == -1)  # row-major order pairs each run's end with its start
-    return np.stack([cols, starts, ends], 1).astype(np.int64)
-
-
 def split_events(tube: Tube, label_type: str, options: EventOptions = EventOptions()) -> list[EventTube]:
     """Cut a labelled agent tube into event tubes of one label type.
 
@@ -111,11 +125,11 @@ def split_events(tube: Tube, label_type: str, options: EventOptions = EventOptio
     scores = moving_average(np.asarray(tube.labels[label_type], np.float64), options.smooth)
     if scores.size == 0:
         return []
-    keep = np.zeros(scores.shape[1], bool)
-    keep[np.argsort(-scores.mean(0), kind="stable")[: options.top_k]] = True
-    runs = _runs((scores >= options.threshold) & keep[None, :])
+    top = np.sort(np.argsort(-scores.mean(0), kind="stable")[: options.top_k])
+    runs = label_runs(scores[:, top], options.threshold_of(label_type), options.switch_cost)
     out = []
     for col, a, b in runs.tolist():
+        col = top[col]
         if b - a < options.min_length:
             continue
         s = scores[a:b, col]

@@ -21,8 +21,9 @@ from roadtrack.events.compose import EventOptions, check_label_types, event_tube
 from roadtrack.io.atomic import atomic_write
 from roadtrack.io.roadpp import SUBMISSION_SIZE, SubmissionTube, write_submission
 
-SUBMISSION_TYPES = ("agent", "triplet")
-"""Label types of a ROAD++ submission: track 1 (agent tubes) and track 2 (event = triplet tubes)."""
+SUBMISSION_TYPES = LABEL_TYPES
+"""Label types written by default: all five, since the official evaluator indexes every one of them
+(``shared/specs/road.md`` §3.9); the ROAD++ challenge ranks ``agent`` (track 1) and ``triplet`` (track 2)."""
 ROADPP_FILE = "tubes.pkl"
 FRAMES_FILE = "frame_detections.pkl"
 
@@ -110,8 +111,14 @@ def merge_predictions(per_video: Mapping[str, Mapping[str, Sequence]]) -> dict[s
 def write_roadpp_outputs(tubes: Sequence[Tube], out_dir: str | os.PathLike, video_name: str,
                          image_size: tuple[float, float], labels: str | LabelSet = "road_waymo",
                          label_types: Sequence[str] = SUBMISSION_TYPES, options: EventOptions = EventOptions(),
-                         frame_size: tuple[float, float] | None = None, frames: bool = False) -> dict[str, Path]:
+                         frame_size: tuple[float, float] | None = None, frames: bool = False,
+                         av_action: Sequence[SubmissionTube] | None = None) -> dict[str, Path]:
     """Write the ROAD++ submission pickle (and optionally frame detections) for one video.
+
+    Every label type of ``label_types`` is in the file, with the video listed even when it has no tube of that
+    type, so the official evaluator (which indexes every type and video) reads it as it is. Per-video files
+    are combined into one submission covering a whole split with `roadtrack.io.roadpp_merge.merge_submissions`
+    (``roadtrack merge-roadpp``).
 
     Args:
         tubes: labelled agent tubes of the video (``Result.events``); their label columns follow ``labels``.
@@ -119,11 +126,13 @@ def write_roadpp_outputs(tubes: Sequence[Tube], out_dir: str | os.PathLike, vide
         video_name: the video's key in the annotation file, e.g. ``'val_00000'``.
         image_size: (width, height) of the video, pixels (``FrameSource.size``).
         labels: used lists the label ids index (ROAD++: ``"road_waymo"``).
-        label_types: submitted label types (ROAD++: agent and triplet).
+        label_types: submitted label types (default all five).
         options: how agent tubes are cut into event tubes.
         frame_size: submission space; default the evaluation space of ``labels`` (840 x 600 for ROAD-Waymo /
             ROAD++, 682 x 512 for ROAD).
         frames: also write ``out_dir/frame_detections.pkl`` (baseline layout, for frame-mAP).
+        av_action: ego-vehicle action tubes (``label_id`` into ``labels.av_action``, full-frame boxes), written
+            under ``'av_action'`` when given; the video-mAP evaluation does not score them.
 
     Returns:
         Paths written: ``{"roadpp": ..., "frames": ...}``.
@@ -133,6 +142,8 @@ def write_roadpp_outputs(tubes: Sequence[Tube], out_dir: str | os.PathLike, vide
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     per_type = submission_tubes(tubes, image_size, label_types, options, frame_size)
+    if av_action is not None:
+        per_type["av_action"] = list(av_action)
     paths = {"roadpp": write_submission(out / ROADPP_FILE, {t: {video_name: v} for t, v in per_type.items()},
                                         labels, frame_size)}
     if frames:

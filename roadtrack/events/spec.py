@@ -17,9 +17,9 @@ def event_classifier_from_spec(spec: str | os.PathLike, labels: str | LabelSet |
 
     Args:
         spec: a checkpoint (``*.ckpt``, from ``roadtrack train-events``) -> `TemporalEventClassifier`; otherwise
-            a registered event-classifier name (``kinematic``).
-        labels: label lists for classifiers that take them (``kinematic``); default ``"road_waymo"``, the lists
-            ROAD++ submissions use. A checkpoint brings its own.
+            a registered event-classifier name (``kinematic``, ``scores``).
+        labels: label lists for classifiers that take them (``kinematic``, ``scores``); default ``"road_waymo"``,
+            the lists ROAD++ submissions use. A checkpoint brings its own.
         class_names: the detector's class id -> name (COCO or ROAD agent names), mapped to agent classes.
         device: for the learned classifier.
 

@@ -40,7 +40,8 @@ class TubeBuilder:
         starts = np.flatnonzero(np.r_[True, np.diff(tracks.ids) != 0])
         bounds = np.r_[starts, len(tracks)]
         return [
-            Tube(int(tracks.ids[a]), frames[a:b], tracks.xyxy[a:b], tracks.scores[a:b], tracks.class_ids[a:b])
+            Tube(int(tracks.ids[a]), frames[a:b], tracks.xyxy[a:b], tracks.scores[a:b], tracks.class_ids[a:b],
+                 extras={name: value[a:b] for name, value in tracks.extras.items()})
             for a, b in zip(bounds[:-1], bounds[1:])
         ]
 
@@ -84,7 +85,10 @@ def fill_gaps(tube: Tube, max_gap: int = 8, gap_score: float = 0.8) -> list[Tube
         gap_score: interpolated scores are multiplied by this.
 
     Returns:
-        Tubes with contiguous frames, in time order; labels are interpolated like the scores.
+        Tubes with contiguous frames, in time order; labels are interpolated like the scores. Extra columns
+        (`Tube.extras`) are interpolated between the frames where they are known (rows without NaN: frames the
+        track was updated on), so filled and coasting frames get the linear blend of the nearest observed rows
+        (the nearest one before the first or after the last); a piece without any known row keeps NaN.
 
     Example:
         >>> t = Tube(1, [1, 3], [[0, 0, 2, 2], [2, 0, 4, 2]], [1.0, 1.0], [0, 0])
@@ -105,7 +109,8 @@ def fill_gaps(tube: Tube, max_gap: int = 8, gap_score: float = 0.8) -> list[Tube
         # The class of a filled frame is that of the last observed frame before it.
         class_ids = tube.class_ids[a:b][np.searchsorted(frames, full, side="right") - 1]
         labels = {k: _interp_columns(full, frames, np.asarray(v, np.float64)[a:b]) for k, v in tube.labels.items()}
-        out.append(Tube(tube.track_id, full, xyxy, scores, class_ids, labels))
+        extras = {k: _interp_known(full, frames, v[a:b]) for k, v in tube.extras.items()}
+        out.append(Tube(tube.track_id, full, xyxy, scores, class_ids, labels, extras))
     return out
 
 
@@ -114,6 +119,21 @@ def _interp_columns(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray
     flat = fp.reshape(len(xp), -1)
     cols = [np.interp(x, xp, flat[:, k]) for k in range(flat.shape[1])]
     return np.stack(cols, axis=1).reshape((len(x), *fp.shape[1:])) if cols else np.zeros((len(x), *fp.shape[1:]))
+
+
+def _interp_known(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """`_interp_columns` over the rows of ``fp`` without NaN; all NaN when there are none."""
+    fp = np.asarray(fp, np.float64)
+    known = np.isfinite(fp.reshape(len(xp), -1)).all(axis=1)
+    if not known.any():
+        return np.full((len(x), *fp.shape[1:]), np.nan)
+    xp, fp = (xp, fp) if known.all() else (xp[known], fp[known])
+    # Piecewise linear per row (wide score columns: one gather instead of one np.interp per column).
+    lo = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 1)
+    hi = np.minimum(lo + 1, len(xp) - 1)
+    span = (xp[hi] - xp[lo]).astype(np.float64)
+    weight = np.clip(np.divide(x - xp[lo], span, out=np.zeros(len(x)), where=span > 0), 0.0, 1.0)
+    return fp[lo] + weight.reshape((-1,) + (1,) * (fp.ndim - 1)) * (fp[hi] - fp[lo])
 
 
 def moving_average(values: np.ndarray, window: int) -> np.ndarray:

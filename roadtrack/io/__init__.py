@@ -12,6 +12,7 @@ from roadtrack.io.roadpp import (
     SUBMISSION_SIZE, SubmissionTube, read_submission, submission_tube, validate_submission, write_submission,
     zip_submission,
 )
+from roadtrack.io.roadpp_merge import complete_submission, merge_submissions
 from roadtrack.io.rows import TrackRows
 from roadtrack.io.sources import (
     ArraySource, Frame, FrameSource, ImageFolderSource, MotSequenceSource, SeqInfo, VideoSource, open_source,
@@ -24,6 +25,6 @@ __all__ = [
     "commit_file", "detections_from_array", "detections_from_supervision", "detections_from_ultralytics",
     "detections_to_array", "detections_to_supervision", "detections_to_ultralytics", "draw_tracks",
     "open_source", "read_kitti_tracking", "read_mot", "read_seqinfo", "write_kitti_tracking", "write_mot",
-    "SUBMISSION_SIZE", "SubmissionTube", "read_submission", "submission_tube", "validate_submission",
+    "SUBMISSION_SIZE", "SubmissionTube", "complete_submission", "merge_submissions", "read_submission", "submission_tube", "validate_submission",
     "write_submission", "zip_submission",
 ]

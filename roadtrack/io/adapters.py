@@ -42,15 +42,45 @@ def _column(value: Any, name: str, n: int | None, width: int | None = None) -> n
     return arr
 
 
-def detections_from_ultralytics(result: Any) -> Detections:
+def _extras(values: Mapping[str, Any] | None, n: int) -> dict[str, np.ndarray]:
+    """Named extra columns (tensors or arrays) as numpy arrays of ``n`` rows; ValueError naming a bad one."""
+    out = {}
+    for name, value in (values or {}).items():
+        arr = _to_numpy(value, f"extras[{name!r}]")
+        if arr.ndim == 0 or arr.shape[0] != n:
+            raise ValueError(f"extras[{name!r}]: expected {n} rows (one per box), got shape {arr.shape}")
+        out[name] = arr
+    return out
+
+
+def _split_columns(block: np.ndarray, extra_columns: Mapping[str, int] | None, where: str) -> dict[str, np.ndarray]:
+    """(N, K) columns after the standard ones -> named (N, k) groups, in ``extra_columns`` order."""
+    widths = dict(extra_columns or {})
+    if sum(widths.values()) != block.shape[1]:
+        named = ", ".join(f"{k} {v}" for k, v in widths.items()) or "none"
+        raise ValueError(f"{where}: {block.shape[1]} columns after the standard ones, but extra_columns name "
+                         f"{sum(widths.values())} ({named})")
+    out, start = {}, 0
+    for name, width in widths.items():
+        if width < 1:
+            raise ValueError(f"extra_columns[{name!r}]: width must be >= 1, got {width}")
+        out[name] = block[:, start:start + width]
+        start += width
+    return out
+
+
+def detections_from_ultralytics(result: Any, extras: Mapping[str, Any] | None = None) -> Detections:
     """One Ultralytics ``Results`` (one image) -> `Detections`.
 
     Args:
         result: an object with ``.boxes.xyxy`` (N, 4), ``.boxes.conf`` (N,) and ``.boxes.cls`` (N,),
             as tensors or arrays (e.g. ``model(image)[0]``).
+        extras: further per-box columns, name -> (N, ...) tensor or array, e.g. the outputs of extra
+            multi-label heads: ``{"action_scores": (N, 22), "loc_scores": (N, 16)}`` (names from
+            `roadtrack.core.labels.score_column`); they become `Detections.extras`.
 
     Returns:
-        `Detections` with pixel boxes, scores and integer class ids.
+        `Detections` with pixel boxes, scores, integer class ids and the extras.
 
     Raises:
         ValueError: a list of results, no ``boxes``, or wrong shapes.
@@ -65,7 +95,8 @@ def detections_from_ultralytics(result: Any) -> Detections:
     n = xyxy.shape[0]
     scores = _column(boxes.conf, "boxes.conf", n)
     classes = _column(boxes.cls, "boxes.cls", n)
-    return Detections(xyxy.astype(np.float64), scores.astype(np.float64), classes.astype(np.int64))
+    return Detections(xyxy.astype(np.float64), scores.astype(np.float64), classes.astype(np.int64),
+                      extras=_extras(extras, n))
 
 
 def detections_to_ultralytics(detections: Detections, image: np.ndarray, names: Mapping[int, str]) -> Any:
@@ -118,14 +149,33 @@ def detections_to_supervision(detections: Detections) -> dict[str, np.ndarray]:
     }
 
 
-def detections_from_array(array: Any) -> Detections:
-    """(N, 6) ``[x1, y1, x2, y2, score, class_id]`` (pixels) -> `Detections`. Class ids must be whole numbers."""
-    arr = _column(array, "array", None, len(ARRAY_COLUMNS))
-    return Detections(arr[:, :4], arr[:, 4], arr[:, 5])
+def detections_from_array(array: Any, extra_columns: Mapping[str, int] | None = None) -> Detections:
+    """(N, 6 + K) ``[x1, y1, x2, y2, score, class_id, extra...]`` (pixels) -> `Detections`.
+
+    Args:
+        array: the rows; class ids must be whole numbers.
+        extra_columns: names and widths of the K columns after the sixth, in order, e.g.
+            ``{"agent_scores": 10, "action_scores": 22, "loc_scores": 16}``; they become `Detections.extras`
+            (views into ``array``, not copies). None: the array must have exactly 6 columns.
+
+    Example:
+        >>> d = detections_from_array([[0, 0, 4, 4, 0.9, 1, 0.2, 0.7]], {"agent_scores": 2})
+        >>> d.extras["agent_scores"].tolist()
+        [[0.2, 0.7]]
+    """
+    width = len(ARRAY_COLUMNS) + sum((extra_columns or {}).values())
+    arr = _column(array, "array", None, width) if not extra_columns else _to_numpy(array, "array")
+    arr = arr.reshape(0, width) if arr.size == 0 else arr
+    if arr.ndim != 2 or arr.shape[1] < len(ARRAY_COLUMNS):
+        raise ValueError(f"array: expected shape (N, {width}), got {arr.shape}")
+    extras = _split_columns(arr[:, len(ARRAY_COLUMNS):], extra_columns, "array")
+    return Detections(arr[:, :4], arr[:, 4], arr[:, 5], extras=extras)
 
 
-def detections_to_array(detections: Detections) -> np.ndarray:
-    """`Detections` -> (N, 6) float64 ``[x1, y1, x2, y2, score, class_id]``."""
-    return np.concatenate(
-        [detections.xyxy, detections.scores[:, None], detections.class_ids[:, None].astype(np.float64)], axis=1
-    )
+def detections_to_array(detections: Detections, extras: bool = False) -> np.ndarray:
+    """`Detections` -> (N, 6) float64 ``[x1, y1, x2, y2, score, class_id]``; with ``extras``, the extra columns
+    follow (each flattened per row, in `Detections.extras` order): the inverse of `detections_from_array`."""
+    parts = [detections.xyxy, detections.scores[:, None], detections.class_ids[:, None].astype(np.float64)]
+    if extras:
+        parts += [v.reshape(len(detections), -1).astype(np.float64) for v in detections.extras.values()]
+    return np.concatenate(parts, axis=1)

@@ -2,7 +2,8 @@
 
 Layout (``shared/specs/road.md`` §3.7)::
 
-    {'agent': {'val_00000': [tube, ...], ...}, 'triplet': {...}}      # any of agent/action/loc/duplex/triplet
+    {'agent': {'val_00000': [tube, ...], ...}, 'triplet': {...}}      # agent/action/loc/duplex/triplet
+                                                                      # (and av_action)
     tube = {'label_id': int,              # index into the used list of that label type (ROAD-Waymo's)
             'scores': ndarray (T,),       # per-frame scores
             'boxes': ndarray (T, 4),      # x1, y1, x2, y2 in pixels of an 840 x 600 frame
@@ -11,7 +12,9 @@ Layout (``shared/specs/road.md`` §3.7)::
 
 The official evaluator needs numpy arrays (it compares ``tube['frames'] == t``) and contiguous frames
 (it aligns boxes by index), so both are enforced. The upload is a ``.zip`` with the one pickle inside
-(`zip_submission`). Unpickling can run code, so `load_pickle` admits only what a submission holds (Python
+(`zip_submission`). The official evaluator indexes every label type and every video of the split, so a
+file for it must hold all five types and every video, with empty lists where there is nothing:
+`roadtrack.io.roadpp_merge.merge_submissions` combines per-video files into one such file. Unpickling can run code, so `load_pickle` admits only what a submission holds (Python
 containers, numbers, strings and numpy arrays) unless told to trust the file.
 
 Example:
@@ -45,6 +48,8 @@ SUBMISSION_SIZE = (840, 600)
 """(width, height) in pixels of the ROAD++ submission and evaluation space."""
 
 _KEYS = ("label_id", "scores", "boxes", "score", "frames")
+SUBMISSION_KEYS = (*LABEL_TYPES, "av_action")
+"""Label types a submission may hold: the five of `LABEL_TYPES` and the ego vehicle's ``av_action``."""
 _MAX_FRAME = 2**31 - 1
 
 
@@ -177,8 +182,8 @@ def validate_submission(submission: Any, labels: str | LabelSet = "road_waymo",
                          f"got {type(submission).__name__}")
     out: dict[str, dict[str, list[SubmissionTube]]] = {}
     for label_type, videos in submission.items():
-        if label_type not in LABEL_TYPES:
-            raise ValueError(f"{source}: unknown label type {label_type!r}; expected some of {list(LABEL_TYPES)}")
+        if label_type not in SUBMISSION_KEYS:
+            raise ValueError(f"{source}: unknown label type {label_type!r}; expected some of {list(SUBMISSION_KEYS)}")
         if not isinstance(videos, Mapping):
             raise ValueError(f"{source}: {label_type}: expected a dict of video -> [tube], "
                              f"got {type(videos).__name__}")

@@ -37,6 +37,9 @@ class MultiObjectTracker(Tracker):
 
     Ids start at 1 and increase by one per new track; the counter belongs to the instance.
 
+    The detections' extra columns (`Detections.extras`, e.g. per-box label scores) are passed on to the reported
+    `Tracks.extras` through ``det_index``: a track updated by detection row k gets row k, a coasting track NaN.
+
     Args:
         motion: the motion part, or a bare `MotionModel` (wrapped in a `KalmanMotion` with its defaults).
         associator: matches tracks to detections.
@@ -136,7 +139,9 @@ class MultiObjectTracker(Tracker):
         new = self.lifecycle.new_tracks(t, self._boxes_of, dets, matches.unmatched_cols)
         if new.size:
             self._start(t, new, dets, det_rows)
-        return self.lifecycle.finish_frame(t, self.motion.boxes(t), self.frame_count)
+        out = self.lifecycle.finish_frame(t, self.motion.boxes(t), self.frame_count)
+        # Extra columns are not tracker state: each reported row takes its detection's, by det_index.
+        return out.carrying(detections.extras) if detections.extras else out
 
     def _boxes_of(self, rows: np.ndarray) -> np.ndarray:
         """(K, 4) boxes of the current states of track ``rows``."""

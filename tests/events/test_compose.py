@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from roadtrack.core import Tube
-from roadtrack.core.labels import ROAD, ROAD_WAYMO
+from roadtrack.core.labels import LABEL_TYPES, ROAD, ROAD_WAYMO
 from roadtrack.events import EventOptions, compose, event_tubes, frame_detections, split_events, submission_tubes
 from roadtrack.events.export import write_roadpp_outputs
 from roadtrack.io.roadpp import read_submission
@@ -79,7 +79,7 @@ def test_write_roadpp_outputs_round_trips(tmp_path):
     tube = _labelled(np.full(8, 0.9))
     paths = write_roadpp_outputs([tube], tmp_path, "val_00001", (840, 600), labels=ROAD, frames=True)
     sub = read_submission(paths["roadpp"], labels=ROAD)
-    assert set(sub) == {"agent", "triplet"} and list(sub["agent"]) == ["val_00001"]
+    assert set(sub) == set(LABEL_TYPES) and all(list(sub[t]) == ["val_00001"] for t in LABEL_TYPES)
     frames = pickle.loads(paths["frames"].read_bytes())
     first = frames["action"]["val_0000100001"]
     assert len(first) == len(ROAD.action) and first[ROAD.action.index("MovAway")].shape == (1, 5)

@@ -40,7 +40,7 @@ def test_roadpp_submission_is_valid(clip, tmp_path):
     video, _, result = clip
     paths = write_roadpp_outputs(result.events, tmp_path, video.name, (320, 240))
     sub = read_submission(paths["roadpp"])  # ROAD-Waymo lists, 840 x 600, contiguous frames: validated
-    assert set(sub) == {"agent", "triplet"} and list(sub["agent"]) == [video.name]
+    assert set(sub) == {"agent", "action", "loc", "duplex", "triplet"} and list(sub["agent"]) == [video.name]
     assert len(sub["agent"][video.name]) >= len(result.events)  # at least one agent tube per labelled tube
     boxes = np.concatenate([t.boxes for t in sub["agent"][video.name]])
     assert boxes[:, 2].max() > 320 and boxes[:, 2].max() <= 840  # rescaled from 320 x 240 to 840 x 600

@@ -167,6 +167,8 @@ def _frames_from_tube_predictions(tubes: Mapping[str, Mapping[str, Sequence]],
     out: dict[str, dict[str, FrameDetections]] = {}
     position = 0
     for label_type, per_video in tubes.items():
+        if label_type not in LABEL_TYPES:  # av_action tubes are not detections of road agents
+            continue
         out[label_type] = {}
         for video, video_tubes in per_video.items():
             dets = frames_from_tubes(video_tubes, len(labels[label_type]), position)
