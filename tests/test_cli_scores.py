@@ -50,3 +50,19 @@ def test_no_tracks_and_roadpp_without_scores(synthetic, tmp_path, capsys):
     assert main(["track", str(synthetic / "videos" / "val_00000.mp4"), "--detections", str(rows),
                  "--format", "roadpp", "--out", str(tmp_path / "plain"), "--no-progress"]) == 2
     assert "scores action and location classes per box" in capsys.readouterr().err
+
+
+def test_road_dump_tracks_class_agnostic_unless_told(synthetic, tmp_path):
+    """The agent class of a ROAD++ dump is the per-box best score, which flickers: the default is class-agnostic
+    matching (recorded in run.json, same tracks as asking for it); an explicit choice stands."""
+    video = ["track", str(synthetic / "videos" / "val_00000.mp4"), "--detections",
+             str(synthetic / "detections" / "val_00000"), "--no-progress", "--out"]
+    for name, extra in (("default", []), ("explicit", ["--tracker-opt", "class_aware=false"]),
+                        ("aware", ["--tracker-opt", "class_aware=true"])):
+        assert main([*video, str(tmp_path / name), *extra]) == 0
+    config = {name: json.loads((tmp_path / name / "run.json").read_text())["config"]["tracker"]
+              for name in ("default", "aware")}
+    assert config["default"]["class_aware"] is False and config["aware"]["class_aware"] is True
+    tracks = {name: (tmp_path / name / "tracks.txt").read_text() for name in ("default", "explicit", "aware")}
+    assert tracks["default"] == tracks["explicit"]
+    assert tracks["aware"] != tracks["default"]  # the flicker splits tracks when classes must agree

@@ -151,6 +151,11 @@ def _stages_from_args(args: argparse.Namespace, source: Path, config: dict) -> d
     tracker = _chosen(_spec(config.get("tracker")), args.tracker, DEFAULT_TRACKER)
     _check_opts("tracker", tracker["name"], args.tracker_opt, "--tracker-opt")
     tracker.update(dict(args.tracker_opt))
+    if _agent_class_flickers(args, detector) and "class_aware" not in tracker \
+            and "class_aware" in inspect.signature(get("tracker", tracker["name"])).parameters:
+        # The scores path decides each track's agent from its scores; matching by the per-box best agent
+        # class would split a track at every flicker. run.json records the choice (config.tracker).
+        tracker["class_aware"] = False
     stages = {**config, "detector": detector, "tracker": tracker}
     embedder = _embedder_spec(args)
     if embedder is not None:
@@ -160,6 +165,13 @@ def _stages_from_args(args: argparse.Namespace, source: Path, config: dict) -> d
         else:
             stages["embedder"] = embedder
     return stages
+
+
+def _agent_class_flickers(args: argparse.Namespace, detector: dict) -> bool:
+    """Detections whose class is the per-box best of label scores: ``--events scores`` or a ROAD++ dump folder."""
+    road_dump = detector["name"] == "precomputed" and Path(detector["path"]).is_dir() \
+        and detector.get("format", "auto") in ("auto", "road")
+    return args.events == "scores" or road_dump
 
 
 def _check_opts(kind: str, name: str, options: list[tuple[str, Any]], flag: str) -> None:
