@@ -82,3 +82,54 @@ def tube_motion(tube: Tube, obs: VideoObservations, half_window: int = 2) -> Tub
                       raw=(end - contact[a]) / safe_dt[:, None], own=(end - start) / safe_dt[:, None],
                       ego=(start - contact[a]) / safe_dt[:, None], raw_scale=raw_scale,
                       own_scale=raw_scale - ego_scale, ego_scale=ego_scale)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class GroundMotion:
+    """A tube's own motion over the ground, per frame (metres, seconds; X right, Z forward of the camera).
+
+    Attributes:
+        position: (T, 2) ground-contact point (X, Z), metres from the camera.
+        velocity: (T, 2) own velocity (ego motion removed) in the current camera axes, m/s, smoothed.
+        speed: (T,) norm of ``velocity``.
+        heading: (T,) direction of ``velocity`` over the ground (the first frame's axes), radians,
+            ``atan2(vx, vz)`` plus the ego's accumulated rotation; a left turn decreases it.
+        turn_rate: (T,) d heading / dt, rad/s, smoothed (noise where the agent hardly moves).
+    """
+
+    position: np.ndarray
+    velocity: np.ndarray
+    speed: np.ndarray
+    heading: np.ndarray
+    turn_rate: np.ndarray
+
+
+def physical_motion(tube: Tube, obs: VideoObservations, geometry, fps: float, half_window: int = 3,
+                    smooth: int = 5) -> GroundMotion:
+    """`tube_motion` in metres: lateral speed from the ground points, depth speed from the own size change.
+
+    Depth speed is v_z = -Z d(log size)/dt with the ego-induced growth removed: it does not need the contact
+    point's row, which is noisy for far agents and cut off for near ones.
+
+    Args:
+        tube: contiguous frames, boxes in pixels.
+        obs: the video's ground homographies.
+        geometry: a `roadtrack.events.geometry.CameraGeometry`.
+        fps: frames per second.
+        half_window: k, motion measured over t - k .. t + k.
+        smooth: moving-average window (frames) on velocities and turn rates.
+    """
+    from roadtrack.events.geometry import rotation_angle
+    from roadtrack.events.tubes import moving_average
+
+    n = len(tube)
+    m = tube_motion(tube, obs, half_window)
+    pos = geometry.ground(m.contact)
+    dt = np.maximum(m.dt, 1.0) / fps
+    start, end = geometry.ground(m.start), geometry.ground(m.end)
+    vx = moving_average((end[:, 0] - start[:, 0]) / dt, smooth)
+    vz = moving_average(-pos[:, 1] * m.own_scale * fps, smooth)
+    turned = rotation_angle(geometry.ground_motion(obs.homography(tube.frames, np.full(n, obs.first_frame))))
+    heading = np.unwrap(np.arctan2(vx, vz) + turned)
+    rate = moving_average(np.gradient(heading) * fps if n > 1 else np.zeros(n), smooth)
+    return GroundMotion(pos, np.c_[vx, vz], np.hypot(vx, vz), heading, rate)
