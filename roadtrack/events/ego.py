@@ -159,12 +159,13 @@ def ego_from_observations(obs: VideoObservations, geometry: CameraGeometry, fps:
 
 
 def ego_from_tracks(tubes: Sequence[Tube], geometry: CameraGeometry, fps: float, half_window: int = 3,
-                    smooth: int = 9, tolerance: float = 1.0) -> EgoMotion:
+                    smooth: int = 9, tolerance: float = 1.0,
+                    heights: Sequence[float | None] | None = None) -> EgoMotion:
     """The ego's speed and yaw rate as the motion most tracks share (module doc), per frame.
 
     For every frame t and every tube seen at t - k and t + k (k = ``half_window``), the track's ground
-    position (box bottom, `CameraGeometry.ground`) and box size give the ego motion that would make it static:
-    forward speed Z_b (size_b / size_a - 1) / (2k) per frame (a static object's size grows as its distance
+    position (`CameraGeometry.ground_of_boxes`) and box height give the ego motion that would make it static:
+    forward speed Z_b (height_b / height_a - 1) / (2k) per frame (a static object's height grows as its distance
     shrinks) and yaw from the change of its bearing atan2(X, Z) once that advance is removed. Per frame the
     estimate is the candidate that the most tracks agree with (within ``tolerance`` m/s plus 15 %, and
     0.05 rad/s for yaw), averaged over those that agree; frames without two tracks are interpolated, and
@@ -174,6 +175,7 @@ def ego_from_tracks(tubes: Sequence[Tube], geometry: CameraGeometry, fps: float,
         tubes: clean tubes, contiguous frames, boxes in pixels.
         geometry: the camera.
         fps: frames per second.
+        heights: per tube, the agent's typical height in metres (`CameraGeometry.ground_of_boxes`) or None.
 
     Returns:
         `EgoMotion` with ``source="tracks"`` over the tubes' frame range (zeros without any estimate).
@@ -184,13 +186,13 @@ def ego_from_tracks(tubes: Sequence[Tube], geometry: CameraGeometry, fps: float,
     last = max(int(t.frames[-1]) for t in tubes)
     frames_all, speed_c, yaw_c = [], [], []
     k = half_window
-    for tube in tubes:
+    for i, tube in enumerate(tubes):
         n = len(tube)
         if n < 2 * k + 1:
             continue
         box = tube.xyxy
-        size = np.sqrt(np.maximum(box[:, 2] - box[:, 0], 1.0) * np.maximum(box[:, 3] - box[:, 1], 1.0))
-        pos = geometry.ground(np.c_[(box[:, 0] + box[:, 2]) / 2, box[:, 3]])
+        size = np.maximum(box[:, 3] - box[:, 1], 1.0)  # heights: widths change as vehicles turn
+        pos = geometry.ground_of_boxes(box, None if heights is None else heights[i])
         a, b = np.arange(0, n - 2 * k), np.arange(2 * k, n)
         advance = pos[b, 1] * (size[b] / size[a] - 1.0)  # metres over 2k frames
         moved = pos[a] - np.c_[np.zeros(len(a)), advance]
@@ -240,7 +242,7 @@ def _median_filter(values: np.ndarray, window: int) -> np.ndarray:
 def observe_ego(ego: "str | os.PathLike | EgoMotion", video: Any, tubes: Sequence[Tube], fps: float,
                 geometry_of: Callable[[tuple[float, float]], CameraGeometry],
                 image_size: tuple[float, float] | None = None,
-                ) -> tuple[VideoObservations, CameraGeometry, str]:
+                heights: Sequence[float | None] | None = None) -> tuple[VideoObservations, CameraGeometry, str]:
     """One pass over ``video`` (when given) and the ego motion ``ego`` names (module doc).
 
     Args:
@@ -250,6 +252,7 @@ def observe_ego(ego: "str | os.PathLike | EgoMotion", video: Any, tubes: Sequenc
         fps: frames per second.
         geometry_of: builds the camera from the image size (width, height).
         image_size: used when there are no frames (default: the video's, else the boxes' extent).
+        heights: per tube, the agent's typical height (metres) or None, for depths (`ego_from_tracks`).
 
     Returns:
         (observations with ``size`` set, the camera, the source used: ``frames``, ``csv``, ``tracks`` or ``none``).
@@ -286,7 +289,7 @@ def observe_ego(ego: "str | os.PathLike | EgoMotion", video: Any, tubes: Sequenc
     first = min((int(t.frames[0]) for t in tubes), default=1)
     last = max((int(t.frames[-1]) for t in tubes), default=1)
     if given is None:
-        given = ego_from_tracks(tubes, geometry, fps) if source == "tracks" else \
+        given = ego_from_tracks(tubes, geometry, fps, heights=heights) if source == "tracks" else \
             EgoMotion(np.array([first]), np.zeros(1), np.zeros(1), "none")
     out = ego_observations(given, geometry, fps, first, last, appearance)
     return dataclasses.replace(out, size=tuple(size)), geometry, source

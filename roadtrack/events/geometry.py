@@ -33,6 +33,9 @@ DEFAULT_HORIZON = 0.5  # fraction of the image height
 DEFAULT_FOCAL = 1.1  # times sqrt(width * height)
 DEFAULT_CAMERA_HEIGHT = 1.5  # metres
 MAX_DEPTH = 120.0  # metres: points at or above the horizon are put this far away
+AGENT_HEIGHT = {"Ped": 1.75, "Car": 1.5, "Cyc": 1.75, "Mobike": 1.6, "SmalVeh": 1.5, "MedVeh": 2.1, "LarVeh": 3.2,
+                "Bus": 3.2, "EmVeh": 2.3}
+"""Typical heights of road users, metres (people 1.75 m; a car 1.5 m; a van 2.1 m; lorries and buses 3.2 m)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +83,23 @@ class CameraGeometry:
         below = np.maximum(points[:, 1] - self.horizon, self.focal * self.height / MAX_DEPTH)
         z = self.focal * self.height / below
         return np.stack([(points[:, 0] - self.cx) * z / self.focal, z], axis=1)
+
+    def ground_of_boxes(self, xyxy: np.ndarray, object_height: float | np.ndarray | None = None) -> np.ndarray:
+        """(N, 4) xyxy boxes -> (N, 2) ground (X, Z) of their bottom centres, metres.
+
+        With ``object_height`` (metres, scalar or (N,)), the depth is the geometric mean of the flat-road
+        depth of the bottom edge and the depth at which an object that tall is as tall as the box,
+        f H / box height: their errors (slopes and pitch for the first, the spread of real heights for the
+        second) are independent, so the mean halves the variance.
+        """
+        xyxy = np.asarray(xyxy, np.float64).reshape(-1, 4)
+        bottom = np.c_[(xyxy[:, 0] + xyxy[:, 2]) / 2, xyxy[:, 3]]
+        ground = self.ground(bottom)
+        if object_height is None:
+            return ground
+        tall = self.focal * np.asarray(object_height, np.float64) / np.maximum(xyxy[:, 3] - xyxy[:, 1], 1.0)
+        z = np.minimum(np.sqrt(ground[:, 1] * np.minimum(tall, MAX_DEPTH)), MAX_DEPTH)
+        return np.stack([(bottom[:, 0] - self.cx) * z / self.focal, z], axis=1)
 
     def pixels(self, ground: np.ndarray) -> np.ndarray:
         """(N, 2) ground (X, Z) metres, Z > 0 -> (N, 2) pixels."""

@@ -44,7 +44,7 @@ from roadtrack.core.labels import LabelSet, label_set
 from roadtrack.events.compose import compose
 from roadtrack.events.labels import agent_class_map, agent_of
 from roadtrack.events.ego import observe_ego
-from roadtrack.events.geometry import CameraGeometry
+from roadtrack.events.geometry import AGENT_HEIGHT, CameraGeometry
 from roadtrack.events.motion import physical_motion
 from roadtrack.events.observe import CELLS, VideoObservations
 from roadtrack.events.tubes import TubeOptions, agent_scores, finalize_tubes, moving_average
@@ -144,17 +144,21 @@ class KinematicEventClassifier(EventClassifier):
         """
         clean = finalize_tubes(tubes, self.tube_options)
         fps = float(getattr(video, "fps", None) or self.fps)
-        obs, geometry, self.ego_source = observe_ego(self.ego, video, clean, fps, self.geometry_of, self.image_size)
+        names = [self._agent_name(t) for t in clean]
+        obs, geometry, self.ego_source = observe_ego(self.ego, video, clean, fps, self.geometry_of, self.image_size,
+                                                     [AGENT_HEIGHT.get(n) for n in names])
         self.geometry = geometry
         out = []
-        for tube, appearance in zip(clean, obs.appearance):
-            agent = agent_of(int(tube.class_ids[0]), self.class_map)
-            name = self.labels.agent[agent] if 0 <= agent < len(self.labels.agent) else ""
+        for tube, appearance, name in zip(clean, obs.appearance, names):
             action, loc = self.scores(tube, obs, appearance, geometry, fps, name)
             scores = {"agent": agent_scores(tube, len(self.labels.agent), self.class_map), "action": action, "loc": loc}
             out.append(Tube(tube.track_id, tube.frames, tube.xyxy, tube.scores, tube.class_ids,
                             compose(scores, self.labels)))
         return out
+
+    def _agent_name(self, tube: Tube) -> str:
+        agent = agent_of(int(tube.class_ids[0]), self.class_map)
+        return self.labels.agent[agent] if 0 <= agent < len(self.labels.agent) else ""
 
     def scores(self, tube: Tube, obs: VideoObservations, appearance: np.ndarray, geometry: CameraGeometry,
                fps: float, agent: str) -> tuple[np.ndarray, np.ndarray]:
@@ -179,7 +183,7 @@ class KinematicEventClassifier(EventClassifier):
                 if colour in actions:
                     act[:, actions.index(colour)] = moving_average(share[:, k], self.smooth)
             return act, loc
-        k = physical_motion(tube, obs, geometry, fps, self.half_window, self.smooth)
+        k = physical_motion(tube, obs, geometry, fps, self.half_window, self.smooth, AGENT_HEIGHT.get(agent))
         vx, vz, speed = k.velocity[:, 0], k.velocity[:, 1], k.speed
         soft = self.speed_softness
         vehicle = agent != "Ped"

@@ -104,12 +104,28 @@ class GroundMotion:
     turn_rate: np.ndarray
 
 
-def physical_motion(tube: Tube, obs: VideoObservations, geometry, fps: float, half_window: int = 3,
-                    smooth: int = 5) -> GroundMotion:
-    """`tube_motion` in metres: lateral speed from the ground points, depth speed from the own size change.
+def _window_slope(values: np.ndarray, half: int) -> np.ndarray:
+    """(T, D) least-squares slope per frame of ``values`` over the frames t - half .. t + half inside the tube."""
+    n = len(values)
+    out = np.zeros_like(values, dtype=np.float64)
+    for t in range(n):
+        lo, hi = max(0, t - half), min(n, t + half + 1)
+        if hi - lo < 2:
+            continue
+        x = np.arange(lo, hi) - (lo + hi - 1) / 2
+        y = values[lo:hi]
+        out[t] = (x[:, None] * (y - y.mean(0))).sum(0) / (x ** 2).sum()
+    return out
 
-    Depth speed is v_z = -Z d(log size)/dt with the ego-induced growth removed: it does not need the contact
-    point's row, which is noisy for far agents and cut off for near ones.
+
+def physical_motion(tube: Tube, obs: VideoObservations, geometry, fps: float, half_window: int = 3,
+                    smooth: int = 5, object_height: float | None = None) -> GroundMotion:
+    """A tube's own motion over the ground, in metres and seconds.
+
+    Each frame's ground-contact point (`CameraGeometry.ground`) is carried into the first frame's axes by the
+    ego motion (``obs``); the velocity at frame t is the least-squares slope of those world positions over
+    t - k .. t + k (k = ``half_window``), turned back into frame t's axes. The heading is the direction of
+    the world velocity, its rate the slope of the heading over the same window.
 
     Args:
         tube: contiguous frames, boxes in pixels.
@@ -117,19 +133,22 @@ def physical_motion(tube: Tube, obs: VideoObservations, geometry, fps: float, ha
         geometry: a `roadtrack.events.geometry.CameraGeometry`.
         fps: frames per second.
         half_window: k, motion measured over t - k .. t + k.
-        smooth: moving-average window (frames) on velocities and turn rates.
+        smooth: moving-average window (frames) on the turn rate.
+        object_height: the agent's typical height, metres (`CameraGeometry.ground_of_boxes`); None: the
+            flat-road depth of the bottom edge alone.
     """
     from roadtrack.events.geometry import rotation_angle
     from roadtrack.events.tubes import moving_average
 
     n = len(tube)
-    m = tube_motion(tube, obs, half_window)
-    pos = geometry.ground(m.contact)
-    dt = np.maximum(m.dt, 1.0) / fps
-    start, end = geometry.ground(m.start), geometry.ground(m.end)
-    vx = moving_average((end[:, 0] - start[:, 0]) / dt, smooth)
-    vz = moving_average(-pos[:, 1] * m.own_scale * fps, smooth)
-    turned = rotation_angle(geometry.ground_motion(obs.homography(tube.frames, np.full(n, obs.first_frame))))
-    heading = np.unwrap(np.arctan2(vx, vz) + turned)
-    rate = moving_average(np.gradient(heading) * fps if n > 1 else np.zeros(n), smooth)
+    pos = geometry.ground_of_boxes(tube.xyxy, object_height)
+    to_world = geometry.ground_motion(obs.homography(tube.frames, np.full(n, obs.first_frame)))
+    world = np.einsum("nij,nj->ni", to_world, np.c_[pos, np.ones(n)])[:, :2]
+    turned = rotation_angle(to_world)
+    v_world = _window_slope(world, half_window) * fps
+    c, s = np.cos(turned), np.sin(turned)
+    # rotate by -turned: back from the first frame's axes into frame t's
+    vx, vz = c * v_world[:, 0] - s * v_world[:, 1], s * v_world[:, 0] + c * v_world[:, 1]
+    heading = np.unwrap(np.arctan2(v_world[:, 0], v_world[:, 1]))
+    rate = moving_average(_window_slope(heading[:, None], half_window)[:, 0] * fps, smooth)
     return GroundMotion(pos, np.c_[vx, vz], np.hypot(vx, vz), heading, rate)
