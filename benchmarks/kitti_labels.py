@@ -13,10 +13,10 @@ angles ``phi = atan2(X, Z)`` (0 straight ahead, positive to the right; an object
 
 Rules (all thresholds are physical quantities fixed before looking at any result):
 
-1. **Ego motion.** Between consecutive frames every object seen in both proposes a rigid ground motion (the
-   rotation by which its heading changed and the translation that then maps its old position onto its new one),
-   refined by a least-squares rigid fit to the objects that agree with it (new position within 0.3 m + 2 % of
-   the distance of where the motion puts the old one). Its support is the number of objects that agree, minus
+1. **Ego motion.** Between consecutive frames the ego's rotation is the median change of heading of the objects
+   seen in both (parked and straight-moving objects all turn by it); then every object proposes the translation
+   that maps its old position, so rotated, onto its new one, averaged over the objects that agree with it
+   (within 0.3 m + 2 % of the distance). Its support is the number of objects that agree, minus
    10 for every pedestrian it would make faster than 3 m/s. Over the whole sequence, one proposal per frame is
    chosen (Viterbi) to maximise the support, less 2 per m/s of any change of the ego's velocity beyond
    5 m/s^2 (a car cannot jump from one speed to another). With no object in common, the previous proposals
@@ -72,6 +72,7 @@ STOP = {"Ped": 0.5}  # m/s; others 1.0
 TURN_RATE = 0.2
 PED_MAX = 3.0  # m/s: no pedestrian in these scenes runs faster
 ACCEL = 5.0  # m/s^2: the ego car's speed changes no faster
+JUMP_COST = 10.0  # support lost per m/s of ego velocity change beyond ACCEL
 
 
 @dataclasses.dataclass
@@ -126,17 +127,16 @@ def _hypotheses(seq: Sequence, by_frame: dict, f: int) -> list[tuple[float, np.n
     src, dst = seq.ground[ia], seq.ground[ib]
     tol = 0.3 + 0.02 * dst[:, 1]
     ped = seq.agent[ib] == "Ped"
+    turn = np.angle(np.exp(1j * (seq.ry[ib] - seq.ry[ia])))
+    turn = (turn + np.pi / 2) % np.pi - np.pi / 2  # headings are annotated up to a half turn
+    a = float(np.median(turn))  # static and straight-moving objects all turn by the ego's yaw
+    moved = dst - src @ _rot(a).T  # each object's proposal for the translation
     out = []
     for i in range(len(common)):
-        a = float(np.angle(np.exp(1j * (seq.ry[ib[i]] - seq.ry[ia[i]]))))
-        a = (a + np.pi / 2) % np.pi - np.pi / 2  # headings are annotated up to a half turn
-        t = dst[i] - _rot(a) @ src[i]
-        miss = np.linalg.norm(src @ _rot(a).T + t - dst, axis=1)
+        miss = np.linalg.norm(moved - moved[i], axis=1)
         inl = miss < tol
-        if inl.sum() >= 2:
-            a, t = _rigid(src[inl], dst[inl])
         support = inl.sum() - 10.0 * np.sum(ped & (miss * FPS > PED_MAX))
-        out.append((a, t, float(support)))
+        out.append((a, moved[inl].mean(0), float(support)))
     return out
 
 
@@ -152,7 +152,7 @@ def ego_poses(seq: Sequence) -> tuple[np.ndarray, np.ndarray]:
     back = [np.zeros(1, int)]
     for prev, cur in zip(layers[:-1], layers[1:]):
         jump = np.array([[np.linalg.norm(c[1] - p[1]) * FPS for p in prev] for c in cur])  # m/s change
-        total = cost[-1][None, :] + 2.0 * np.maximum(jump - ACCEL / FPS, 0.0)
+        total = cost[-1][None, :] + JUMP_COST * np.maximum(jump - ACCEL / FPS, 0.0)
         back.append(total.argmin(1))
         cost.append(total.min(1) - np.array([c[2] for c in cur]))
     steps = np.tile(np.eye(3), (last + 1, 1, 1))

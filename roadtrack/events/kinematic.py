@@ -84,7 +84,11 @@ class KinematicEventClassifier(EventClassifier):
         stop_speed_ped: the same for pedestrians (half a slow walk).
         speed_softness: width (m/s) of the logistic ramps on speeds.
         lateral_ratio: lateral speed must exceed this times the longitudinal speed to count as crossing.
+        depth_error: relative error of monocular depth; the depth speed is trusted only beyond this
+            fraction of the agent's speed relative to the camera (a parked car passed at 10 m/s shows
+            1.5 m/s of spurious own speed with 15 % depth error).
         turn_rate: heading change (rad/s) that counts as turning.
+        turn_min_speed: own speed (m/s) below which the heading is too noisy to call a turn.
         brake_decel: deceleration (m/s^2) that counts as braking.
         half_window: motion is measured over frames t - k .. t + k.
         smooth: moving-average window (frames) applied to velocities.
@@ -96,7 +100,7 @@ class KinematicEventClassifier(EventClassifier):
                  horizon: float | None = None, focal: float | None = None, camera_height: float | None = None,
                  traffic_side: str | None = None, ego: Any = "auto", fps: float = 12.0, lane_width: float = 3.5,
                  stop_speed: float = 1.0, stop_speed_ped: float = 0.5, speed_softness: float = 0.4, lateral_ratio: float = 1.0,
-                 turn_rate: float = 0.2, brake_decel: float = 1.5, half_window: int = 4, smooth: int = 7,
+                 depth_error: float = 0.15, turn_rate: float = 0.2, turn_min_speed: float = 3.0, brake_decel: float = 1.5, half_window: int = 4, smooth: int = 7,
                  image_size: tuple[int, int] | None = None,
                  tubes: TubeOptions | Mapping[str, Any] = TubeOptions()) -> None:
         self.labels = label_set(labels)
@@ -113,6 +117,7 @@ class KinematicEventClassifier(EventClassifier):
         self.lane_width = lane_width
         self.stop_speed_ped = stop_speed_ped
         self.stop_speed, self.speed_softness, self.lateral_ratio = stop_speed, speed_softness, lateral_ratio
+        self.turn_min_speed, self.depth_error = turn_min_speed, depth_error
         self.turn_rate, self.brake_decel, self.half_window, self.smooth = turn_rate, brake_decel, half_window, smooth
         self.image_size = None if image_size is None else (int(image_size[0]), int(image_size[1]))
         self.tube_options = tubes if isinstance(tubes, TubeOptions) else TubeOptions(**tubes)
@@ -184,7 +189,9 @@ class KinematicEventClassifier(EventClassifier):
                     act[:, actions.index(colour)] = moving_average(share[:, k], self.smooth)
             return act, loc
         k = physical_motion(tube, obs, geometry, fps, self.half_window, self.smooth, AGENT_HEIGHT.get(agent))
-        vx, vz, speed = k.velocity[:, 0], k.velocity[:, 1], k.speed
+        vx, vz = k.velocity[:, 0], k.velocity[:, 1]
+        margin = self.depth_error * np.abs(k.relative[:, 1])
+        speed = np.hypot(vx, np.sign(vz) * np.maximum(np.abs(vz) - margin, 0.0))
         soft = self.speed_softness
         vehicle = agent != "Ped"
         moving = _sig((speed - (self.stop_speed if vehicle else self.stop_speed_ped)) / soft)
@@ -201,9 +208,10 @@ class KinematicEventClassifier(EventClassifier):
         put("XingFmRht", moving * lateral * _sig(-vx / soft))
         turning = np.zeros(n)
         if vehicle:
-            rate = k.turn_rate * moving  # a left turn decreases the heading (X right, Z forward)
-            left = moving * _sig((-rate - self.turn_rate) / (self.turn_rate / 3))
-            right = moving * _sig((rate - self.turn_rate) / (self.turn_rate / 3))
+            rate = k.turn_rate  # a left turn decreases the heading (X right, Z forward)
+            fast = moving * _sig((speed - self.turn_min_speed) / soft)
+            left = fast * _sig((-rate - self.turn_rate) / (self.turn_rate / 3))
+            right = fast * _sig((rate - self.turn_rate) / (self.turn_rate / 3))
             put("TurLft", left)
             put("TurRht", right)
             turning = np.maximum(left, right)

@@ -95,6 +95,7 @@ class GroundMotion:
         heading: (T,) direction of ``velocity`` over the ground (the first frame's axes), radians,
             ``atan2(vx, vz)`` plus the ego's accumulated rotation; a left turn decreases it.
         turn_rate: (T,) d heading / dt, rad/s, smoothed (noise where the agent hardly moves).
+        relative: (T, 2) velocity relative to the camera (ego motion not removed), m/s.
     """
 
     position: np.ndarray
@@ -102,6 +103,7 @@ class GroundMotion:
     speed: np.ndarray
     heading: np.ndarray
     turn_rate: np.ndarray
+    relative: np.ndarray
 
 
 def _window_slope(values: np.ndarray, half: int) -> np.ndarray:
@@ -151,4 +153,5 @@ def physical_motion(tube: Tube, obs: VideoObservations, geometry, fps: float, ha
     vx, vz = c * v_world[:, 0] - s * v_world[:, 1], s * v_world[:, 0] + c * v_world[:, 1]
     heading = np.unwrap(np.arctan2(v_world[:, 0], v_world[:, 1]))
     rate = moving_average(_window_slope(heading[:, None], half_window)[:, 0] * fps, smooth)
-    return GroundMotion(pos, np.c_[vx, vz], np.hypot(vx, vz), heading, rate)
+    relative = _window_slope(pos, half_window) * fps
+    return GroundMotion(pos, np.c_[vx, vz], np.hypot(vx, vz), heading, rate, relative)
