@@ -42,7 +42,7 @@ import numpy as np
 from roadtrack.core import EventClassifier, Tube, register
 from roadtrack.core.labels import LabelSet, label_set
 from roadtrack.events.compose import compose
-from roadtrack.events.labels import agent_class_map, agent_of
+from roadtrack.events.labels import agent_class_map, agent_name
 from roadtrack.events.ego import observe_ego
 from roadtrack.events.geometry import AGENT_HEIGHT, CameraGeometry
 from roadtrack.events.motion import physical_motion
@@ -149,7 +149,7 @@ class KinematicEventClassifier(EventClassifier):
         """
         clean = finalize_tubes(tubes, self.tube_options)
         fps = float(getattr(video, "fps", None) or self.fps)
-        names = [self._agent_name(t) for t in clean]
+        names = [agent_name(t, self.class_map, self.labels) for t in clean]
         obs, geometry, self.ego_source = observe_ego(self.ego, video, clean, fps, self.geometry_of, self.image_size,
                                                      [AGENT_HEIGHT.get(n) for n in names])
         self.geometry = geometry
@@ -160,10 +160,6 @@ class KinematicEventClassifier(EventClassifier):
             out.append(Tube(tube.track_id, tube.frames, tube.xyxy, tube.scores, tube.class_ids,
                             compose(scores, self.labels)))
         return out
-
-    def _agent_name(self, tube: Tube) -> str:
-        agent = agent_of(int(tube.class_ids[0]), self.class_map)
-        return self.labels.agent[agent] if 0 <= agent < len(self.labels.agent) else ""
 
     def scores(self, tube: Tube, obs: VideoObservations, appearance: np.ndarray, geometry: CameraGeometry,
                fps: float, agent: str) -> tuple[np.ndarray, np.ndarray]:

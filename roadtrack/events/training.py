@@ -24,9 +24,9 @@ import numpy as np
 
 from roadtrack.core import Tube
 from roadtrack.datasets.road import RoadAnnotations, RoadVideo, load_road
-from roadtrack.events.features import TubeFeatures, tube_features
-from roadtrack.events.observe import observe_video
-from roadtrack.events.temporal import HEADS, TemporalConfig, build_network, load_checkpoint, save_checkpoint
+from roadtrack.events.features import TubeFeatures
+from roadtrack.events.temporal import (HEADS, TemporalConfig, build_network, clean_tube_features, load_checkpoint,
+                                       save_checkpoint)
 from roadtrack.events.tubes import finalize_tubes
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov")
@@ -140,9 +140,7 @@ def prepare_samples(annotations: RoadAnnotations, videos: str | os.PathLike, sub
         path = find_video(videos, video.name)
         raw, rows_of = _noisy_tubes(video, copies, jitter, drop, rng, 1)
         clean = finalize_tubes(raw, config.tube_options)
-        obs = observe_video(path, clean, config.horizon)
-        feats = tube_features(clean, obs, obs.size or (video.width, video.height), len(labels.agent), None,
-                              config.context, config.half_window, config.horizon)
+        feats, _, _ = clean_tube_features(clean, path, config, image_size=(video.width, video.height))
         truth = {h: video.box_labels[h].matrix(len(video.boxes), len(labels[h])).astype(np.float32) for h in HEADS}
         for tube, f in zip(clean, feats):
             rows = rows_of[tube.track_id]
