@@ -140,10 +140,13 @@ def main() -> None:
 
 def learned(out: Path, tracks: dict[str, LabelledTracks], epochs: int) -> dict[str, np.ndarray]:
     from roadtrack.events.track_training import evaluate_tracks, train_events_from_tracks
+    from roadtrack.events.training import TrainOptions
 
     train = [out / "tracks" / f"{n}.csv" for n in TRAINING]
+    # augmentation: three copies of every track, boxes jittered by 1 % of their size, 5 % of frames dropped
+    options = TrainOptions(copies=3, jitter=0.01, drop=0.05)
     result = train_events_from_tracks(train, out / "model", ego_dir=out / "ego", image_size=kl.IMAGE_SIZE,
-                                      fps=kl.FPS, epochs=epochs, log=print)
+                                      fps=kl.FPS, epochs=epochs, options=options, log=print)
     truths, scores = [], []
     for name in HELD_OUT:
         predicted = evaluate_tracks(result, tracks[name], out / "ego" / f"{name}.csv")

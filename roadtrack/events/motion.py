@@ -121,7 +121,8 @@ def _window_slope(values: np.ndarray, half: int) -> np.ndarray:
 
 
 def physical_motion(tube: Tube, obs: VideoObservations, geometry, fps: float, half_window: int = 3,
-                    smooth: int = 5, object_height: float | None = None) -> GroundMotion:
+                    smooth: int = 5, object_height: float | None = None,
+                    turn_window: int | None = None) -> GroundMotion:
     """A tube's own motion over the ground, in metres and seconds.
 
     Each frame's ground-contact point (`CameraGeometry.ground`) is carried into the first frame's axes by the
@@ -136,6 +137,8 @@ def physical_motion(tube: Tube, obs: VideoObservations, geometry, fps: float, ha
         fps: frames per second.
         half_window: k, motion measured over t - k .. t + k.
         smooth: moving-average window (frames) on the turn rate.
+        turn_window: half window (frames) of the heading-rate slope; default ``2 * half_window`` (headings
+            of slow agents are noisy, and turns last seconds).
         object_height: the agent's typical height, metres (`CameraGeometry.ground_of_boxes`); None: the
             flat-road depth of the bottom edge alone.
     """
@@ -152,6 +155,12 @@ def physical_motion(tube: Tube, obs: VideoObservations, geometry, fps: float, ha
     # rotate by -turned: back from the first frame's axes into frame t's
     vx, vz = c * v_world[:, 0] - s * v_world[:, 1], s * v_world[:, 0] + c * v_world[:, 1]
     heading = np.unwrap(np.arctan2(v_world[:, 0], v_world[:, 1]))
-    rate = moving_average(_window_slope(heading[:, None], half_window)[:, 0] * fps, smooth)
+    # the angle between the velocities turn_window frames before and after: no unwrapping of noisy headings
+    k = 2 * half_window if turn_window is None else turn_window
+    idx = np.arange(n)
+    a, b = np.maximum(idx - k, 0), np.minimum(idx + k, n - 1)
+    turned_by = np.arctan2(v_world[b, 0] * v_world[a, 1] - v_world[b, 1] * v_world[a, 0],
+                           (v_world[b] * v_world[a]).sum(1))
+    rate = moving_average(turned_by / np.maximum(b - a, 1) * fps, smooth)
     relative = _window_slope(pos, half_window) * fps
     return GroundMotion(pos, np.c_[vx, vz], np.hypot(vx, vz), heading, rate, relative)

@@ -47,9 +47,25 @@ def ego_for(name: str, ego_dir: str | os.PathLike | None) -> str:
 
 
 def track_samples(tracks: LabelledTracks, config: TemporalConfig, ego: str, image_size: tuple[float, float] | None,
-                  ) -> list[Sample]:
-    """Features and targets of one video's labelled tracks (frames added by `finalize_tubes` carry none)."""
-    clean = finalize_tubes(tracks.tubes, config.tube_options)
+                  copies: int = 1, jitter: float = 0.0, drop: float = 0.0,
+                  rng: np.random.Generator | None = None) -> list[Sample]:
+    """Features and targets of one video's labelled tracks (frames added by `finalize_tubes` carry none).
+
+    With ``copies`` > 1 or ``jitter`` / ``drop`` > 0, each track is repeated with boxes jittered by ``jitter``
+    times their size and a ``drop`` fraction of its frames removed (then interpolated), as detections would be.
+    """
+    rng = rng or np.random.default_rng(0)
+    raw = []
+    for tube in tracks.tubes:
+        for _ in range(copies):
+            keep = rng.random(len(tube)) >= drop
+            keep[[0, -1]] = True
+            box = tube.xyxy[keep]
+            wh = np.tile(box[:, 2:] - box[:, :2], 2)
+            noisy = box + rng.normal(0.0, jitter, box.shape) * wh if jitter > 0 else box
+            noisy[:, 2:] = np.maximum(noisy[:, 2:], noisy[:, :2] + 1.0)
+            raw.append(Tube(tube.track_id, tube.frames[keep], noisy, tube.scores[keep], tube.class_ids[keep]))
+    clean = finalize_tubes(raw, config.tube_options)
     feats, _, _ = clean_tube_features(clean, None, config, ego=ego, image_size=image_size)
     by_id = {t.track_id: i for i, t in enumerate(tracks.tubes)}
     samples = []
@@ -80,7 +96,8 @@ def train_events_from_tracks(files: Sequence[str | os.PathLike], out_dir: str | 
         labels: the label lists the CSVs use and the model predicts.
         epochs: training epochs (the best by validation mAP is kept).
         val_files: validation CSVs; default: the last ``val_count`` of ``files`` by name (then not trained on).
-        options: optimisation settings (``epochs`` is overridden; no box jitter unless set).
+        options: optimisation and augmentation settings (``epochs`` is overridden; default: one copy of each
+            track, no jitter, no dropped frames).
         config: model settings (default `TemporalConfig` with ``labels`` and ``fps``).
 
     Raises:
@@ -100,14 +117,17 @@ def train_events_from_tracks(files: Sequence[str | os.PathLike], out_dir: str | 
     options = dataclasses.replace(options or TrainOptions(copies=1, jitter=0.0, drop=0.0), epochs=epochs)
     label_set = config.label_set
 
-    def samples_of(paths) -> list[Sample]:
+    rng = np.random.default_rng(options.seed)
+
+    def samples_of(paths, copies: int, jitter: float, drop: float) -> list[Sample]:
         out = []
         for path in paths:
             tracks = read_labelled_tracks(path, label_set)
-            out += track_samples(tracks, config, ego_for(tracks.name, ego_dir), image_size)
+            out += track_samples(tracks, config, ego_for(tracks.name, ego_dir), image_size, copies, jitter, drop, rng)
         return out
 
-    train, val = samples_of(files), samples_of(val_files)
+    train = samples_of(files, options.copies, options.jitter, options.drop)
+    val = samples_of(val_files, 1, 0.0, 0.0)
     if log is not None:
         log(f"{len(train)} training tubes from {len(files)} videos, {len(val)} validation tubes from "
             f"{len(val_files)} videos")
