@@ -11,7 +11,8 @@ positive to the LEFT (counter-clockwise seen from above, ISO 8855, as CAN and IM
 ego turns left by ``a`` every static point's angle grows by ``a`` (the scene slides right).
 
 Defaults come from the image size, not from any particular camera: the horizon through the image centre
-(a level camera with a centred principal point), ``focal = 1.1 * sqrt(W * H)`` (the KITTI, nuScenes and
+(a level camera with a centred principal point; the classifiers use the horizon the road users' boxes imply
+instead when there are enough of them, `horizon_from_boxes`), ``focal = 1.1 * sqrt(W * H)`` (the KITTI, nuScenes and
 Waymo front cameras have 1.06, 1.06 and 1.31 sqrt(W H); it ties the focal length to the sensor area, so
 crops to a wide strip such as KITTI's 1242 x 375 keep a sensible value) and a 1.5 m mounting height
 (a car's windscreen). Lateral offsets X do not depend on the focal length at all, only on the horizon and
@@ -26,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+from typing import Sequence
 
 import numpy as np
 
@@ -123,6 +125,39 @@ class CameraGeometry:
         g = self.to_ground
         m = g @ pixel_homography @ np.linalg.inv(g)
         return m / m[..., 2:, 2:]
+
+
+def horizon_from_boxes(boxes: Sequence[np.ndarray], heights: Sequence[float | None], size: tuple[float, float],
+                       camera_height: float | None = None, min_boxes: int = 10) -> float | None:
+    """The horizon row (fraction of the image height) that the road users' boxes imply, or None.
+
+    On a flat road an object H metres tall whose box has bottom row v_b and height h pixels stands where
+    v_b - v0 = h * camera_height / H (both the bottom's drop below the horizon and the box height scale as
+    focal / depth), so v0 = v_b - h * camera_height / H; the median over every box of an agent with a
+    typical height (`AGENT_HEIGHT`) whose bottom is inside the image. For a car as tall as the camera is high,
+    that is simply the car's roof line.
+
+    Args:
+        boxes: per tube, (T, 4) xyxy pixels.
+        heights: per tube, the agent's typical height in metres, or None (not used).
+        size: (width, height) of the image, pixels.
+        camera_height: metres (default `DEFAULT_CAMERA_HEIGHT`).
+        min_boxes: fewer usable boxes give None.
+
+    Returns:
+        The horizon as a fraction of the image height, clipped to [0.3, 0.7], or None.
+    """
+    cam = DEFAULT_CAMERA_HEIGHT if camera_height is None else camera_height
+    rows = []
+    for box, tall in zip(boxes, heights):
+        if tall is None or len(box) == 0:
+            continue
+        inside = box[:, 3] < size[1] - 2  # a cut-off bottom is not the ground contact
+        rows.append(box[inside, 3] - (box[inside, 3] - box[inside, 1]) * cam / tall)
+    rows = np.concatenate(rows) if rows else np.zeros(0)
+    if len(rows) < min_boxes:
+        return None
+    return float(np.clip(np.median(rows) / size[1], 0.3, 0.7))
 
 
 def rotation_angle(ground_motion: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ Method (every threshold is a constructor argument):
 
 1. **Ground geometry** (`roadtrack.events.geometry`). Flat road, level camera ``camera_height`` metres up,
    horizon at row ``horizon`` x H, focal length ``focal`` pixels, each defaulting from the image size
-   (`CameraGeometry.from_image`). A box's ground-contact point (bottom centre) at pixel (u, v) lies at depth
+   (`CameraGeometry.from_image`), the horizon from the road users' boxes when there are enough of them. A box's ground-contact point (bottom centre) at pixel (u, v) lies at depth
    Z = f h / (v - v0) and lateral offset X = (u - W/2) Z / f, in metres, from the camera.
 2. **Ego motion** (`roadtrack.events.ego`, ``ego``): from the frames (ground-plane homography of tracked road
    corners), a CSV of per-frame speed and yaw rate, or the motion most tracks share; ``auto`` picks the CSV,
@@ -44,7 +44,7 @@ from roadtrack.core.labels import LabelSet, label_set
 from roadtrack.events.compose import compose
 from roadtrack.events.labels import agent_class_map, agent_name
 from roadtrack.events.ego import observe_ego
-from roadtrack.events.geometry import AGENT_HEIGHT, CameraGeometry
+from roadtrack.events.geometry import AGENT_HEIGHT, CameraGeometry, horizon_from_boxes
 from roadtrack.events.motion import physical_motion
 from roadtrack.events.observe import CELLS, VideoObservations
 from roadtrack.events.tubes import TubeOptions, agent_scores, finalize_tubes, moving_average
@@ -73,7 +73,8 @@ class KinematicEventClassifier(EventClassifier):
         labels: dataset whose used label lists the scores follow (``"road"``, ``"road_waymo"``, a `LabelSet`).
         class_names: detector class id -> name, mapped to agents by `agent_class_map`; None when class ids
             already are agent indices of ``labels``.
-        horizon: horizon row as a fraction of the image height (default 0.5, `CameraGeometry.from_image`).
+        horizon: horizon row as a fraction of the image height (default: the one the boxes imply,
+            `horizon_from_boxes`, else 0.5).
         focal: focal length, pixels (default 1.1 sqrt(W H)).
         camera_height: camera height above the road, metres (default 1.5).
         traffic_side: ``left`` or ``right``; default by ``labels`` (`default_traffic_side`).
@@ -122,9 +123,14 @@ class KinematicEventClassifier(EventClassifier):
         self.image_size = None if image_size is None else (int(image_size[0]), int(image_size[1]))
         self.tube_options = tubes if isinstance(tubes, TubeOptions) else TubeOptions(**tubes)
 
-    def geometry_of(self, size: tuple[float, float]) -> CameraGeometry:
-        """The camera for frames of ``size`` (width, height): the options, defaults from the size."""
-        return CameraGeometry.from_image(size, self.focal, self.horizon, self.camera_height)
+    def geometry_of(self, size: tuple[float, float], tubes: Sequence[Tube] = (),
+                    heights: Sequence[float | None] = ()) -> CameraGeometry:
+        """The camera for frames of ``size`` (width, height): the options; defaults from the size, the horizon
+        from the tubes' boxes when there are enough (`horizon_from_boxes`)."""
+        horizon = self.horizon
+        if horizon is None:
+            horizon = horizon_from_boxes([t.xyxy for t in tubes], heights, size, self.camera_height)
+        return CameraGeometry.from_image(size, self.focal, horizon, self.camera_height)
 
     def run_info(self) -> dict[str, Any]:
         """What the last ``classify`` used (for ``run.json``): ego-motion source, traffic side, camera."""
@@ -150,8 +156,9 @@ class KinematicEventClassifier(EventClassifier):
         clean = finalize_tubes(tubes, self.tube_options)
         fps = float(getattr(video, "fps", None) or self.fps)
         names = [agent_name(t, self.class_map, self.labels) for t in clean]
-        obs, geometry, self.ego_source = observe_ego(self.ego, video, clean, fps, self.geometry_of, self.image_size,
-                                                     [AGENT_HEIGHT.get(n) for n in names])
+        heights = [AGENT_HEIGHT.get(n) for n in names]
+        obs, geometry, self.ego_source = observe_ego(
+            self.ego, video, clean, fps, lambda size: self.geometry_of(size, clean, heights), self.image_size, heights)
         self.geometry = geometry
         out = []
         for tube, appearance, name in zip(clean, obs.appearance, names):
