@@ -192,7 +192,7 @@ def ego_from_tracks(tubes: Sequence[Tube], geometry: CameraGeometry, fps: float,
             continue
         box = tube.xyxy
         size = np.maximum(box[:, 3] - box[:, 1], 1.0)  # heights: widths change as vehicles turn
-        pos = geometry.ground_of_boxes(box, None if heights is None else heights[i])
+        pos = geometry.ground_of_track(box, None if heights is None else heights[i])
         a, b = np.arange(0, n - 2 * k), np.arange(2 * k, n)
         advance = pos[b, 1] * (size[b] / size[a] - 1.0)  # metres over 2k frames
         moved = pos[a] - np.c_[np.zeros(len(a)), advance]

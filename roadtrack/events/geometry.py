@@ -103,6 +103,26 @@ class CameraGeometry:
         z = np.minimum(np.sqrt(ground[:, 1] * np.minimum(tall, MAX_DEPTH)), MAX_DEPTH)
         return np.stack([(bottom[:, 0] - self.cx) * z / self.focal, z], axis=1)
 
+    def ground_of_track(self, xyxy: np.ndarray, object_height: float | None = None) -> np.ndarray:
+        """(T, 4) boxes of ONE object over time -> (T, 2) ground (X, Z) of their bottom centres, metres.
+
+        An object keeps its height, so its depth is f H / (box height) with one H for the whole track:
+        the median over its frames of (flat-road depth of the bottom edge) x (box height) / f, taken as a
+        geometric mean with ``object_height`` when given. Depth changes then come from the box height alone,
+        which neither a bumpy road nor a hidden bottom edge (a parked car behind another) disturbs.
+        """
+        xyxy = np.asarray(xyxy, np.float64).reshape(-1, 4)
+        bottom = np.c_[(xyxy[:, 0] + xyxy[:, 2]) / 2, xyxy[:, 3]]
+        tall = np.maximum(xyxy[:, 3] - xyxy[:, 1], 1.0)
+        inside = xyxy[:, 3] < self.size[1] - 2
+        rows = self.ground(bottom[inside] if inside.any() else bottom)[:, 1] * tall[inside if inside.any() else
+                                                                                   slice(None)] / self.focal
+        height = float(np.median(rows))
+        if object_height is not None:
+            height = float(np.sqrt(height * object_height))
+        z = np.minimum(self.focal * height / tall, MAX_DEPTH)
+        return np.stack([(bottom[:, 0] - self.cx) * z / self.focal, z], axis=1)
+
     def pixels(self, ground: np.ndarray) -> np.ndarray:
         """(N, 2) ground (X, Z) metres, Z > 0 -> (N, 2) pixels."""
         ground = np.asarray(ground, np.float64).reshape(-1, 2)

@@ -146,7 +146,7 @@ def physical_motion(tube: Tube, obs: VideoObservations, geometry, fps: float, ha
     from roadtrack.events.tubes import moving_average
 
     n = len(tube)
-    pos = geometry.ground_of_boxes(tube.xyxy, object_height)
+    pos = geometry.ground_of_track(tube.xyxy, object_height)
     to_world = geometry.ground_motion(obs.homography(tube.frames, np.full(n, obs.first_frame)))
     world = np.einsum("nij,nj->ni", to_world, np.c_[pos, np.ones(n)])[:, :2]
     turned = rotation_angle(to_world)
