@@ -91,7 +91,7 @@ class KinematicEventClassifier(EventClassifier):
         turn_rate: heading change (rad/s) that counts as turning.
         turn_min_speed: own speed (m/s) below which the heading is too noisy to call a turn.
         brake_decel: deceleration (m/s^2) that counts as braking.
-        half_window: motion is measured over frames t - k .. t + k.
+        half_window: motion is measured over frames t - k .. t + k (default: half a second each way).
         smooth: moving-average window (frames) applied to velocities.
         image_size: (width, height) in pixels, used when ``classify`` gets no frames (default: the video's).
         tubes: how raw tracker tubes are cleaned first (`TubeOptions`).
@@ -101,7 +101,7 @@ class KinematicEventClassifier(EventClassifier):
                  horizon: float | None = None, focal: float | None = None, camera_height: float | None = None,
                  traffic_side: str | None = None, ego: Any = "auto", fps: float = 12.0, lane_width: float = 3.5,
                  stop_speed: float = 1.0, stop_speed_ped: float = 0.5, speed_softness: float = 0.4, lateral_ratio: float = 1.0,
-                 depth_error: float = 0.15, turn_rate: float = 0.2, turn_min_speed: float = 3.0, brake_decel: float = 1.5, half_window: int = 4, smooth: int = 7,
+                 depth_error: float = 0.15, turn_rate: float = 0.2, turn_min_speed: float = 3.0, brake_decel: float = 1.5, half_window: int | None = None, smooth: int = 7,
                  image_size: tuple[int, int] | None = None,
                  tubes: TubeOptions | Mapping[str, Any] = TubeOptions()) -> None:
         self.labels = label_set(labels)
@@ -191,7 +191,8 @@ class KinematicEventClassifier(EventClassifier):
                 if colour in actions:
                     act[:, actions.index(colour)] = moving_average(share[:, k], self.smooth)
             return act, loc
-        k = physical_motion(tube, obs, geometry, fps, self.half_window, self.smooth, AGENT_HEIGHT.get(agent))
+        half = self.half_window if self.half_window is not None else max(2, round(0.5 * fps))
+        k = physical_motion(tube, obs, geometry, fps, half, self.smooth, AGENT_HEIGHT.get(agent))
         vx, vz = k.velocity[:, 0], k.velocity[:, 1]
         margin = self.depth_error * np.abs(k.relative[:, 1])
         speed = np.hypot(vx, np.sign(vz) * np.maximum(np.abs(vz) - margin, 0.0))
