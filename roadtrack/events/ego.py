@@ -283,7 +283,16 @@ def observe_ego(ego: "str | os.PathLike | EgoMotion", video: Any, tubes: Sequenc
     geometry = geometry_of(size)
     appearance = obs.appearance if obs is not None else blank_appearance(tubes)
     if source == "frames" and obs is not None and obs.size is not None:
-        return obs, geometry, source
+        # The frame-to-frame homographies, read as the ego's advance and turn under this camera and
+        # median-filtered over a second: a rigid, smooth motion (a raw homography fitted to a few road
+        # corners also shears and jumps).
+        given = ego_from_observations(obs, geometry, fps)
+        window = max(3, int(round(fps)) | 1)
+        given = EgoMotion(given.frames, _median_filter(given.speed, window), _median_filter(given.yaw_rate, window),
+                          "frames")
+        first, last = int(given.frames[0]), int(given.frames[-1])
+        out = ego_observations(given, geometry, fps, first, last, appearance)
+        return dataclasses.replace(out, size=tuple(size)), geometry, source
     if source == "frames":
         source = "none"  # an iterable without pixels: nothing to estimate from
     first = min((int(t.frames[0]) for t in tubes), default=1)
