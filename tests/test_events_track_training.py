@@ -139,3 +139,17 @@ def test_track_records_the_event_choices_in_run_json(tmp_path, capsys):
     info = json.loads((tmp_path / "run" / "run.json").read_text())["events"]
     assert info["ego_motion"] == "csv" and info["traffic_side"] == "left" and info["camera"]["focal_px"] == 700.0
     assert isinstance(KinematicEventClassifier().run_info(), dict)
+
+
+def test_checkpoint_from_before_the_physical_features_asks_for_a_retrain(tmp_path):
+    torch = pytest.importorskip("torch")
+    from roadtrack.events.features import PHYSICAL_DIM, actor_dim
+    from roadtrack.events.temporal import TemporalConfig, build_network, load_checkpoint, save_checkpoint
+
+    config = TemporalConfig(labels="road_waymo", width=16)
+    path = save_checkpoint(tmp_path / "old.ckpt", build_network(config), config)
+    ckpt = torch.load(path, weights_only=True)
+    ckpt["feature_dims"][0] = actor_dim(len(ROAD_WAYMO.agent)) - PHYSICAL_DIM  # what older versions computed
+    torch.save(ckpt, path)
+    with pytest.raises(ValueError, match="retrain with 'roadtrack train-events'"):
+        load_checkpoint(path)

@@ -13,7 +13,9 @@ Each frame of an agent tube is described by (all unitless, roughly in [-5, 5]):
 * physical (10): what the kinematic rules look at, in metres and seconds on a flat road
   (`roadtrack.events.motion.physical_motion` with the camera `geometry`): lateral offset in lanes (3.5 m),
   log depth, own velocity (lateral, forward), own speed less the monocular depth error, velocity relative to
-  the camera, heading rate, and the ego's speed and yaw rate at that frame.
+  the camera, heading rate, and the ego's speed and yaw rate at that frame;
+* rules (16): the kinematic classifier's scores of `RULE_LABELS` (`KinematicEventClassifier.scores` with
+  the same camera and ego motion), which the network can correct rather than rediscover.
 
 Context, in the spirit of ACAR-Net's actor-context relations: for each tube frame, the K other agents nearest
 in the image on that frame, each as (offset of centres in image fractions, log size ratio, its agent shares,
@@ -28,6 +30,7 @@ from typing import Sequence
 import numpy as np
 
 from roadtrack.core import Tube
+from roadtrack.core.labels import LabelSet
 from roadtrack.events.ego import ego_from_observations
 from roadtrack.events.geometry import AGENT_HEIGHT, CameraGeometry
 from roadtrack.events.motion import physical_motion, tube_motion
@@ -35,11 +38,14 @@ from roadtrack.events.observe import APPEARANCE_DIM, VideoObservations
 from roadtrack.events.tubes import agent_scores
 
 GEOMETRY_DIM, MOTION_DIM, PHYSICAL_DIM = 8, 11, 10
+RULE_LABELS = ("Stop", "MovAway", "MovTow", "XingFmLft", "XingFmRht", "TurLft", "TurRht", "Brake", "Mov",
+               "VehLane", "OutgoLane", "IncomLane", "LftPav", "RhtPav", "Jun", "xing")
+"""The kinematic classifier's scores the learned one sees (0 where the label set has no such label)."""
 
 
 def actor_dim(num_agents: int) -> int:
     """Length of a tube frame's feature vector."""
-    return GEOMETRY_DIM + MOTION_DIM + num_agents + APPEARANCE_DIM + PHYSICAL_DIM
+    return GEOMETRY_DIM + MOTION_DIM + num_agents + APPEARANCE_DIM + PHYSICAL_DIM + len(RULE_LABELS)
 
 
 def context_dim(num_agents: int) -> int:
@@ -68,7 +74,7 @@ class TubeFeatures:
 def tube_features(tubes: Sequence[Tube], obs: VideoObservations, image_size: tuple[float, float], num_agents: int,
                   class_map: np.ndarray | None = None, context: int = 6, half_window: int = 2,
                   horizon: float = 0.4, geometry: CameraGeometry | None = None, fps: float = 10.0,
-                  agent_names: Sequence[str] = ()) -> list[TubeFeatures]:
+                  agent_names: Sequence[str] = (), labels: LabelSet | None = None) -> list[TubeFeatures]:
     """Features of every frame of every tube of one video.
 
     Args:
@@ -83,6 +89,7 @@ def tube_features(tubes: Sequence[Tube], obs: VideoObservations, image_size: tup
         geometry: the camera for the physical features (default `CameraGeometry.from_image` with ``horizon``).
         fps: frames per second.
         agent_names: per tube, its agent name (typical heights for depth, `AGENT_HEIGHT`); default none.
+        labels: the label set, for the kinematic rules' scores (None: that block is zero).
 
     Returns:
         One `TubeFeatures` per tube.
@@ -90,6 +97,11 @@ def tube_features(tubes: Sequence[Tube], obs: VideoObservations, image_size: tup
     w, h = image_size
     geometry = geometry or CameraGeometry.from_image(image_size, horizon=horizon)
     ego = ego_from_observations(obs, geometry, fps)
+    rules = None
+    if labels is not None:
+        from roadtrack.events.kinematic import KinematicEventClassifier
+
+        rules = KinematicEventClassifier(labels=labels, fps=fps)
     actors, summaries = [], []
     for i, (tube, appearance) in enumerate(zip(tubes, obs.appearance)):
         box = tube.xyxy
@@ -106,7 +118,14 @@ def tube_features(tubes: Sequence[Tube], obs: VideoObservations, image_size: tup
         share = agent_scores(tube, num_agents, class_map) / np.maximum(tube.scores, 1e-6)[:, None]
         name = agent_names[i] if i < len(agent_names) else ""
         physical = _physical(tube, obs, geometry, fps, half_window, AGENT_HEIGHT.get(name), ego)
-        actors.append(np.clip(np.c_[geometry_f, motion, share, appearance, physical], -5, 5).astype(np.float32))
+        rule = np.zeros((len(tube), len(RULE_LABELS)))
+        if rules is not None:
+            act, loc = rules.scores(tube, obs, appearance, geometry, fps, name)
+            for j, label in enumerate(RULE_LABELS):
+                for kind, values in (("action", act), ("loc", loc)):
+                    if label in labels[kind]:
+                        rule[:, j] = values[:, labels[kind].index(label)]
+        actors.append(np.clip(np.c_[geometry_f, motion, share, appearance, physical, rule], -5, 5).astype(np.float32))
         summaries.append(np.c_[geometry_f[:, :2], np.log(np.sqrt(bw * bh) / h), share, per_height[:, 2:4] * 10,
                                m.own_scale * 10])
     contexts = _context(tubes, summaries, context, num_agents)

@@ -195,7 +195,7 @@ def clean_tube_features(clean: Sequence[Tube], video: Any, config: TemporalConfi
                                         lambda size: CameraGeometry.from_image(size, focal, horizon, height),
                                         image_size, [AGENT_HEIGHT.get(n) for n in names])
     feats = tube_features(clean, obs, obs.size, len(labels.agent), class_map, config.context, config.half_window,
-                          config.horizon, geometry, fps, names)
+                          config.horizon, geometry, fps, names, labels)
     return feats, geometry, source
 
 
