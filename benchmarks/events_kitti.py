@@ -95,9 +95,8 @@ def table(title: str, truth: np.ndarray, results: dict[str, np.ndarray]) -> str:
     for c, label in enumerate(kl.EVALUATED):
         cells = [f"{results[n][c, k]:.2f}" for n in names for k in range(3)]
         lines.append(f"| {label} | {int(truth[:, c].sum())} | " + " | ".join(cells) + f" | {fl[c]:.2f} |")
-    macro = [f"**{results[n][:, 2].mean():.3f}**" for n in names]
-    lines.append("| **macro F1** | | " + " | ".join(f" | | {m}" for m in macro).lstrip(" |") +
-                 f" | {fl.mean():.3f} |")
+    macro = "".join(f" | | | **{results[n][:, 2].mean():.3f}**" for n in names)
+    lines.append(f"| **macro F1** |{macro} | {fl.mean():.3f} |")
     return "\n".join(lines)
 
 
