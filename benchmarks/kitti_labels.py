@@ -11,17 +11,20 @@ labels themselves (rule 1). Types: Car -> ``Car``, Van -> ``MedVeh``, Truck and 
 ``Cyc``, Pedestrian and Person_sitting -> ``Ped``; Misc and DontCare are left out. Directions on the ground are
 angles ``phi = atan2(X, Z)`` (0 straight ahead, positive to the right; an object's heading is ry + pi/2).
 
-Rules (all thresholds are physical quantities fixed before looking at any result):
+Rules (every threshold is a physical quantity; none was chosen from a classifier's scores; rule 1 was revised
+while checking the recovered ego speeds for physical plausibility, e.g. no jumps of 20 m/s between frames):
 
 1. **Ego motion.** Between consecutive frames the ego's rotation is the median change of heading of the objects
    seen in both (parked and straight-moving objects all turn by it); then every object proposes the translation
    that maps its old position, so rotated, onto its new one, averaged over the objects that agree with it
    (within 0.3 m + 2 % of the distance). Its support is the number of objects that agree, minus
    10 for every pedestrian it would make faster than 3 m/s. Over the whole sequence, one proposal per frame is
-   chosen (Viterbi) to maximise the support, less 2 per m/s of any change of the ego's velocity beyond
+   chosen (Viterbi) to maximise the support, less 10 per m/s of any change of the ego's velocity beyond
    5 m/s^2 (a car cannot jump from one speed to another). With no object in common, the previous proposals
-   carry over. Composing the steps gives each frame's pose in the first
-   frame's axes, after a median over the 5 steps around each (label noise). Static things (parked cars, standing people) outnumber movers in these urban sequences.
+   carry over. Composing the steps, after a median over the 5 steps around each (label noise), gives each
+   frame's pose in the first frame's axes. Static things (parked cars, standing people) outnumber movers in
+   most of these urban sequences; where none is labelled (stretches of 0004 and 0005: only traffic moving
+   with or against the AV), the recovered ego speed can be that of the traffic, and so are the labels.
 2. **Velocity** of an object at frame t: least-squares slope of its world position over the frames t - 5 .. t + 5
    where it is seen (at least 5 frames), rotated into the camera axes of frame t (vx lateral, vz forward), m/s.
 3. **Motion.** ``Stop`` when the speed is below 1.0 m/s for vehicles and cyclists (walking pace) or 0.5 m/s for
