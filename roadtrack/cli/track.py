@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 import yaml
 
+from roadtrack.cli._event_options import add_event_options, event_options_from_args, events_run_info
 from roadtrack.core.registry import get
 
 DEFAULT_EMBEDDER = "osnet-onnx"
@@ -84,6 +85,7 @@ def add_parser(sub: Any) -> None:
     track.add_argument("--event-labels", default="road_waymo", choices=["road", "road_waymo", "roadpp"],
                        help="label lists for --events kinematic and scores (a .ckpt brings its own; default: "
                             "road_waymo, which ROAD++ uses)")
+    add_event_options(track)
     track.add_argument("--save-video", action="store_true",
                        help="also write OUT/annotated.mp4 with boxes, ids, classes and trails (needs a source with "
                             "pixels: a video, image folder or sequence with images)")
@@ -228,6 +230,7 @@ def run(args: argparse.Namespace) -> int:
     if args.batch < 1 or (args.max_frames is not None and args.max_frames < 1):
         raise ValueError("--batch and --max-frames must be at least 1")
     config = load_config(args.config) if args.config else {}
+    event_options = event_options_from_args(args)
     stages = _stages_from_args(args, source, config)
     formats = list(dict.fromkeys(args.formats or ["mot"]))
     if args.no_tracks and "roadpp" not in formats:
@@ -248,7 +251,8 @@ def run(args: argparse.Namespace) -> int:
 
             pipeline.event_classifier = event_classifier_from_spec(
                 args.events, labels=args.event_labels,
-                class_names=getattr(pipeline.detector, "class_names", None) or None, device=args.device or "auto")
+                class_names=getattr(pipeline.detector, "class_names", None) or None, device=args.device or "auto",
+                options=event_options)
     out = _output_folder(args.out)
     removed = remove_stale_temporaries(out)
     if removed:
@@ -258,7 +262,7 @@ def run(args: argparse.Namespace) -> int:
                           keep_tracks=False, progress=not args.no_progress, max_frames=args.max_frames)
     run_info = {"source": str(source), "config": _jsonable(stages), "frames": result.frames,
                 "tracks": len(result.tubes), "seconds_per_stage": result.timings,
-                "outputs": {k: str(v) for k, v in result.outputs.items()}}
+                "outputs": {k: str(v) for k, v in result.outputs.items()}, **events_run_info(pipeline.event_classifier)}
     with atomic_write(out / "run.json") as handle:
         handle.write(json.dumps(run_info, indent=2) + "\n")
     print(result.summary())

@@ -49,3 +49,9 @@ def agent_of(class_id: int, class_map: np.ndarray | None) -> int:
     if class_map is None:
         return int(class_id)
     return int(class_map[class_id]) if 0 <= class_id < len(class_map) else -1
+
+
+def agent_name(tube, class_map: np.ndarray | None, label_set: LabelSet) -> str:
+    """Agent name of a clean tube (its first frame's class), ``""`` when not an agent class."""
+    agent = agent_of(int(tube.class_ids[0]), class_map)
+    return label_set.agent[agent] if 0 <= agent < len(label_set.agent) else ""

@@ -61,7 +61,8 @@ def size_from_boxes(tubes: Sequence[Tube]) -> tuple[float, float]:
     return (float(max(boxes[:, 2].max(), 1.0)), float(max(boxes[:, 3].max(), 1.0)))
 
 
-def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_points: int = 200) -> VideoObservations:
+def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_points: int = 200,
+                  motion: bool = True) -> VideoObservations:
     """Scan a video once for ground-plane motion and box appearance.
 
     Args:
@@ -70,6 +71,7 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
         horizon: image row (fraction of the height) above which features are ignored (sky and far scenery
             do not move with the ground plane).
         max_points: corners tracked per frame pair.
+        motion: estimate the ego-motion (False: appearance only, identity homographies).
 
     Returns:
         `VideoObservations`; without a video, `blind_observations`.
@@ -102,7 +104,9 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
         shrink = min(1.0, 320.0 / image.shape[1])
         grey = cv2.cvtColor(cv2.resize(image, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
                             if shrink < 1 else image, cv2.COLOR_BGR2GRAY)
-        if prev is not None:
+        if prev is not None and not motion:
+            steps.append(np.eye(3))
+        elif prev is not None:
             small = _ground_motion(prev, grey, np.concatenate([prev_boxes, boxes]) * shrink, horizon, max_points,
                                    None)
             scale = np.diag([shrink, shrink, 1.0])

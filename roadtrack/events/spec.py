@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 from roadtrack.core import EventClassifier
 from roadtrack.core.registry import available, build
@@ -12,7 +12,8 @@ from roadtrack.core.labels import LabelSet
 
 
 def event_classifier_from_spec(spec: str | os.PathLike, labels: str | LabelSet | None = None,
-                               class_names: Mapping[int, str] | None = None, device: str = "auto") -> EventClassifier:
+                               class_names: Mapping[int, str] | None = None, device: str = "auto",
+                               options: Mapping[str, Any] | None = None) -> EventClassifier:
     """Build the event classifier ``spec`` names, as ``roadtrack track --events SPEC`` does.
 
     Args:
@@ -22,6 +23,8 @@ def event_classifier_from_spec(spec: str | os.PathLike, labels: str | LabelSet |
             the lists ROAD++ submissions use. A checkpoint brings its own.
         class_names: the detector's class id -> name (COCO or ROAD agent names), mapped to agent classes.
         device: for the learned classifier.
+        options: more keyword arguments of the classifier (``ego``, ``traffic_side``, ``focal``, ``horizon``,
+            ``camera_height`` for ``kinematic``; ``ego`` and the geometry for a checkpoint).
 
     Raises:
         FileNotFoundError: a ``.ckpt`` that does not exist.
@@ -35,9 +38,10 @@ def event_classifier_from_spec(spec: str | os.PathLike, labels: str | LabelSet |
     if text.endswith(".ckpt") or Path(text).is_file():
         from roadtrack.events.temporal import TemporalEventClassifier
 
-        return TemporalEventClassifier(text, device=device, class_names=class_names)
+        return TemporalEventClassifier(text, device=device, class_names=class_names, **dict(options or {}))
     if text not in available("event_classifier") or text == "temporal":
         choices = [n for n in available("event_classifier") if n != "temporal"]
         raise ValueError(f"unknown event classifier {text!r}; use a .ckpt from 'roadtrack train-events' or one of "
                          f"{', '.join(choices)}")
-    return build("event_classifier", text, labels=labels or "road_waymo", class_names=class_names)
+    return build("event_classifier", text, labels=labels or "road_waymo", class_names=class_names,
+                 **dict(options or {}))

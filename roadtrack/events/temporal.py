@@ -23,8 +23,9 @@ from roadtrack.core import EventClassifier, Tube, register
 from roadtrack.core.labels import LabelSet, label_set
 from roadtrack.events.compose import compose
 from roadtrack.events.features import TubeFeatures, actor_dim, context_dim, tube_features
-from roadtrack.events.labels import agent_class_map
-from roadtrack.events.observe import observe_video, size_from_boxes
+from roadtrack.events.ego import observe_ego
+from roadtrack.events.geometry import AGENT_HEIGHT, CameraGeometry
+from roadtrack.events.labels import agent_class_map, agent_name
 from roadtrack.events.tubes import TubeOptions, agent_scores, finalize_tubes
 
 CHECKPOINT_FORMAT = "roadtrack-events/1"
@@ -54,6 +55,9 @@ class TemporalConfig:
         half_window: motion measured over t - k .. t + k frames.
         horizon: horizon row (fraction of the height) for the ego-motion estimate.
         tube_max_gap, tube_smooth, tube_min_length: `TubeOptions` applied to tubes before features.
+        focal, camera_height: the camera of the physical features (None: `CameraGeometry.from_image` defaults;
+            the horizon is ``horizon``).
+        fps: frame rate assumed when the video reports none (or there is no video).
     """
 
     labels: str = "road"
@@ -66,6 +70,9 @@ class TemporalConfig:
     tube_max_gap: int = 8
     tube_smooth: int = 3
     tube_min_length: int = 5
+    focal: float | None = None
+    camera_height: float | None = None
+    fps: float = 10.0
 
     @property
     def label_set(self) -> LabelSet:
@@ -161,6 +168,37 @@ def torch_threads(threads: int | None):
         torch.set_num_threads(previous)
 
 
+def clean_tube_features(clean: Sequence[Tube], video: Any, config: TemporalConfig,
+                        class_map: np.ndarray | None = None, ego: Any = "auto",
+                        camera: tuple[float | None, float | None, float | None] | None = None,
+                        image_size: tuple[float, float] | None = None,
+                        ) -> tuple[list[TubeFeatures], CameraGeometry, str]:
+    """Features of clean tubes (one pass over ``video`` when given), the camera used and the ego-motion source.
+
+    Args:
+        clean: tubes after `finalize_tubes`.
+        video: the frames or None.
+        config: the model's settings (features, default camera, fps).
+        class_map: detector class -> agent index (None: class ids are agent indices).
+        ego: ego-motion source (`roadtrack.events.ego.observe_ego`).
+        camera: (focal px, horizon fraction, height m) overriding the config's; None entries keep it.
+        image_size: (width, height) when there are no frames.
+    """
+    labels = config.label_set
+    focal, horizon, height = camera or (None, None, None)
+    focal = config.focal if focal is None else focal
+    horizon = config.horizon if horizon is None else horizon
+    height = config.camera_height if height is None else height
+    names = [agent_name(t, class_map, labels) for t in clean]
+    fps = float(getattr(video, "fps", None) or config.fps)
+    obs, geometry, source = observe_ego(ego, video, clean, fps,
+                                        lambda size: CameraGeometry.from_image(size, focal, horizon, height),
+                                        image_size, [AGENT_HEIGHT.get(n) for n in names])
+    feats = tube_features(clean, obs, obs.size, len(labels.agent), class_map, config.context, config.half_window,
+                          config.horizon, geometry, fps, names, labels)
+    return feats, geometry, source
+
+
 @register("event_classifier", "temporal")
 class TemporalEventClassifier(EventClassifier):
     """Learned event classifier: features (`roadtrack.events.features`) -> `EventNet` -> sigmoid scores.
@@ -172,10 +210,16 @@ class TemporalEventClassifier(EventClassifier):
             already are agent indices of the checkpoint's label set.
         batch_size: tubes per forward pass.
         threads: CPU threads torch may use (None: torch's default; the small model runs best on one).
+        ego: ego-motion source (`roadtrack.events.ego`): ``auto``, ``frames``, ``tracks``, ``none``, a CSV.
+        focal, horizon, camera_height: this video's camera when it differs from the training one (pixels,
+            fraction of the height, metres; default: the checkpoint's).
+        image_size: (width, height) when there are no frames.
     """
 
     def __init__(self, checkpoint: str | os.PathLike, device: str = "auto",
-                 class_names: Mapping[int, str] | None = None, batch_size: int = 64, threads: int | None = 1) -> None:
+                 class_names: Mapping[int, str] | None = None, batch_size: int = 64, threads: int | None = 1,
+                 ego: Any = "auto", focal: float | None = None, horizon: float | None = None,
+                 camera_height: float | None = None, image_size: tuple[int, int] | None = None) -> None:
         from roadtrack.core.device import resolve_device
 
         self.device = resolve_device(device)
@@ -183,36 +227,49 @@ class TemporalEventClassifier(EventClassifier):
         self.config = TemporalConfig.from_dict(ckpt["config"])
         self.network = build_network(self.config)
         self.network.load_state_dict(ckpt["state_dict"])
-        self._setup(class_names, batch_size, threads)
+        self._setup(class_names, batch_size, threads, ego, (focal, horizon, camera_height), image_size)
 
     @classmethod
     def from_network(cls, network, config: TemporalConfig, device: str = "cpu",
                      class_names: Mapping[int, str] | None = None, batch_size: int = 64,
-                     threads: int | None = 1) -> "TemporalEventClassifier":
+                     threads: int | None = 1, ego: Any = "auto",
+                     image_size: tuple[int, int] | None = None) -> "TemporalEventClassifier":
         """Wrap an in-memory network (e.g. right after training) without a checkpoint file."""
         from roadtrack.core.device import resolve_device
 
         self = cls.__new__(cls)
         self.device, self.config, self.network = resolve_device(device), config, network
-        self._setup(class_names, batch_size, threads)
+        self._setup(class_names, batch_size, threads, ego, (None, None, None), image_size)
         return self
 
-    def _setup(self, class_names: Mapping[int, str] | None, batch_size: int, threads: int | None) -> None:
+    def _setup(self, class_names: Mapping[int, str] | None, batch_size: int, threads: int | None, ego: Any,
+               camera: tuple, image_size: tuple[int, int] | None) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        c = self.config
+        focal, horizon, height = camera
+        self.camera = (c.focal if focal is None else focal, c.horizon if horizon is None else horizon,
+                       c.camera_height if height is None else height)
+        self.ego, self.ego_source, self.geometry, self.image_size = ego, None, None, image_size
         self.threads = threads
         self.labels = self.config.label_set
         self.class_map = agent_class_map(class_names, self.labels)
         self.batch_size = batch_size
         self.network = self.network.to(self.device).eval()
 
+    def run_info(self) -> dict[str, Any]:
+        """What the last ``classify`` used (for ``run.json``)."""
+        g = self.geometry
+        return {"classifier": "temporal", "ego_motion": self.ego_source, "ego_motion_option": str(self.ego),
+                "camera": None if g is None else {"focal_px": round(g.focal, 1), "horizon_row": round(g.horizon, 1),
+                                                  "camera_height_m": g.height, "image_size": list(g.size)}}
+
     def features(self, tubes: Sequence[Tube], video: Any = None) -> tuple[list[Tube], list[TubeFeatures]]:
         """Clean the tubes and compute their features (one pass over ``video``)."""
         clean = finalize_tubes(tubes, self.config.tube_options)
-        obs = observe_video(video, clean, self.config.horizon)
-        size = obs.size or getattr(video, "size", None) or size_from_boxes(clean)
-        return clean, tube_features(clean, obs, size, len(self.labels.agent), self.class_map, self.config.context,
-                                    self.config.half_window, self.config.horizon)
+        feats, self.geometry, self.ego_source = clean_tube_features(clean, video, self.config, self.class_map,
+                                                                    self.ego, self.camera, self.image_size)
+        return clean, feats
 
     def predict(self, features: Sequence[TubeFeatures]) -> list[dict[str, np.ndarray]]:
         """Per-frame sigmoid scores ``{"action": (T, B), "loc": (T, L)}`` for each tube's features."""

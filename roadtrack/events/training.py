@@ -24,9 +24,9 @@ import numpy as np
 
 from roadtrack.core import Tube
 from roadtrack.datasets.road import RoadAnnotations, RoadVideo, load_road
-from roadtrack.events.features import TubeFeatures, tube_features
-from roadtrack.events.observe import observe_video
-from roadtrack.events.temporal import HEADS, TemporalConfig, build_network, load_checkpoint, save_checkpoint
+from roadtrack.events.features import TubeFeatures
+from roadtrack.events.temporal import (HEADS, TemporalConfig, build_network, clean_tube_features, load_checkpoint,
+                                       save_checkpoint)
 from roadtrack.events.tubes import finalize_tubes
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov")
@@ -140,9 +140,7 @@ def prepare_samples(annotations: RoadAnnotations, videos: str | os.PathLike, sub
         path = find_video(videos, video.name)
         raw, rows_of = _noisy_tubes(video, copies, jitter, drop, rng, 1)
         clean = finalize_tubes(raw, config.tube_options)
-        obs = observe_video(path, clean, config.horizon)
-        feats = tube_features(clean, obs, obs.size or (video.width, video.height), len(labels.agent), None,
-                              config.context, config.half_window, config.horizon)
+        feats, _, _ = clean_tube_features(clean, path, config, image_size=(video.width, video.height))
         truth = {h: video.box_labels[h].matrix(len(video.boxes), len(labels[h])).astype(np.float32) for h in HEADS}
         for tube, f in zip(clean, feats):
             rows = rows_of[tube.track_id]
@@ -219,11 +217,6 @@ def train_events(annotations: str | os.PathLike | RoadAnnotations, videos: str |
 
 def _train(annotations, videos, out_dir, config, options, train_subset, val_subset, resume, progress,
            log) -> TrainResult:
-    import torch
-
-    from roadtrack.core.device import resolve_device
-    from roadtrack.events.batching import collate
-
     began = time.perf_counter()
     ann = annotations if isinstance(annotations, RoadAnnotations) else load_road(annotations)
     ckpt = load_checkpoint(resume) if resume is not None else None
@@ -231,14 +224,38 @@ def _train(annotations, videos, out_dir, config, options, train_subset, val_subs
     if config.labels != ann.labels.name:
         raise ValueError(f"the model predicts {config.labels} labels but the annotations use {ann.labels.name}")
     default_train, default_val = DEFAULT_SUBSETS[ann.labels.name]
-    device = resolve_device(options.device)
-    torch.manual_seed(options.seed)
     train = prepare_samples(ann, videos, train_subset or default_train, config, options.copies, options.jitter,
                             options.drop, options.seed, progress)
     val = prepare_samples(ann, videos, val_subset or default_val, config, 1, options.jitter, options.drop,
                           options.seed + 1, progress)
+    return fit(train, val, config, options, out_dir, ckpt, progress, log, began)
+
+
+def fit(train: Sequence[Sample], val: Sequence[Sample], config: TemporalConfig, options: TrainOptions,
+        out_dir: str | os.PathLike, ckpt: dict[str, Any] | None = None, progress: bool = False,
+        log: Callable[[str], None] | None = None, began: float | None = None) -> TrainResult:
+    """The training loop over prepared samples: AdamW, per-epoch validation mAP, ``last.ckpt`` / ``best.ckpt``.
+
+    Args:
+        train, val: samples (features, targets, labelled frames).
+        config: the model's settings (saved in the checkpoints).
+        options: optimisation settings.
+        out_dir: checkpoint folder (created).
+        ckpt: a loaded ``last.ckpt`` to continue from.
+        progress: show progress bars.
+        log: called with one line per epoch.
+        began: `time.perf_counter` at the start (for ``seconds``; default now).
+    """
+    import torch
+
+    from roadtrack.core.device import resolve_device
+    from roadtrack.events.batching import collate
+
+    began = time.perf_counter() if began is None else began
     if not train or not val:
         raise ValueError("no ground-truth agent tubes in the training or validation split")
+    device = resolve_device(options.device)
+    torch.manual_seed(options.seed)
     network = build_network(config).to(device)
     optimiser = torch.optim.AdamW(network.parameters(), lr=options.lr, weight_decay=options.weight_decay)
     history: list[dict[str, float]] = []

@@ -22,8 +22,14 @@ def _project(x, z, width, height, track_id, cls):
     return Tube(track_id, np.arange(1, len(x) + 1), boxes, np.full(len(x), 0.9), np.full(len(x), cls))
 
 
+def _classifier(**options):
+    """The classifier with the projection's camera (the defaults come from the image size instead)."""
+    return KinematicEventClassifier(labels="road", image_size=(W, H), horizon=HORIZON, focal=FOCAL * W,
+                                    camera_height=MOUNT, **options)
+
+
 def _scores(tube, kind):
-    (out,) = KinematicEventClassifier(labels="road", image_size=(W, H)).classify([tube], None)
+    (out,) = _classifier().classify([tube], None)
     names = ROAD[kind]
     return {n: float(out.labels[kind][:, names.index(n)].mean()) for n in names}
 
@@ -51,7 +57,7 @@ def test_turning_car_in_the_junction():
     # a car ahead turns left: heading sweeps from +Z to -X on a 6 m arc at 5 m/s
     angle = np.linspace(0, np.pi / 2, N)
     x, z = -6 + 6 * np.cos(angle), 20 + 6 * np.sin(angle)
-    (out,) = KinematicEventClassifier(labels="road", image_size=(W, H)).classify([_project(x, z, 1.8, 1.5, 1, CAR)])
+    (out,) = _classifier().classify([_project(x, z, 1.8, 1.5, 1, CAR)])
     left, right = (out.labels["action"][:, ROAD.action.index(n)] for n in ("TurLft", "TurRht"))
     assert left.max() > 0.5 and left.mean() > 3 * right.mean()
     assert out.labels["loc"][:, ROAD.loc.index("Jun")].max() > 0.5

@@ -1,0 +1,160 @@
+"""Training the learned event classifier on labelled tracks without frames (`roadtrack.events.track_file`).
+
+What ``roadtrack train-events --tracks DIR [--ego-dir DIR]`` runs. Each video's box sequences become the model's
+inputs the way tracker tubes do at test time (`finalize_tubes`), with ego motion from ``EGO_DIR/<video>.csv``
+when it exists, else estimated from the tracks (`roadtrack.events.ego`); there are no pixels, so the colour
+features are zero. Epochs and the per-label decision thresholds are chosen on validation videos taken from
+the training files (the last ``val_count`` by name unless given), never on the videos one reports on.
+
+Example:
+    >>> result = train_events_from_tracks(sorted(Path("labels/tracks").glob("*.csv")), "runs/kitti-events",
+    ...                                   ego_dir="labels/ego", image_size=(1242, 375), fps=10)  # doctest: +SKIP
+    >>> result.thresholds["action"].shape                                                  # doctest: +SKIP
+    (22,)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from roadtrack.core import Tube
+from roadtrack.events.temporal import HEADS, TemporalConfig, TemporalEventClassifier, clean_tube_features
+from roadtrack.events.track_file import LabelledTracks, read_labelled_tracks
+from roadtrack.events.training import Sample, TrainOptions, TrainResult, fit
+from roadtrack.events.tubes import finalize_tubes
+
+
+@dataclasses.dataclass
+class TracksTrainResult:
+    """`TrainResult` plus per-label thresholds (``{"action": (B,), "loc": (L,)}``) chosen on validation."""
+
+    train: TrainResult
+    thresholds: dict[str, np.ndarray]
+    image_size: tuple[float, float] | None
+    fps: float
+
+
+def ego_for(name: str, ego_dir: str | os.PathLike | None) -> str:
+    """``EGO_DIR/<name>.csv`` when it exists, else ``tracks`` (estimate from the tracks)."""
+    if ego_dir is not None and (Path(ego_dir) / f"{name}.csv").is_file():
+        return str(Path(ego_dir) / f"{name}.csv")
+    return "tracks"
+
+
+def track_samples(tracks: LabelledTracks, config: TemporalConfig, ego: str, image_size: tuple[float, float] | None,
+                  copies: int = 1, jitter: float = 0.0, drop: float = 0.0,
+                  rng: np.random.Generator | None = None) -> list[Sample]:
+    """Features and targets of one video's labelled tracks (frames added by `finalize_tubes` carry none).
+
+    With ``copies`` > 1 or ``jitter`` / ``drop`` > 0, each track is repeated with boxes jittered by ``jitter``
+    times their size and a ``drop`` fraction of its frames removed (then interpolated), as detections would be.
+    """
+    rng = rng or np.random.default_rng(0)
+    raw = []
+    for tube in tracks.tubes:
+        for _ in range(copies):
+            keep = rng.random(len(tube)) >= drop
+            keep[[0, -1]] = True
+            box = tube.xyxy[keep]
+            wh = np.tile(box[:, 2:] - box[:, :2], 2)
+            noisy = box + rng.normal(0.0, jitter, box.shape) * wh if jitter > 0 else box
+            noisy[:, 2:] = np.maximum(noisy[:, 2:], noisy[:, :2] + 1.0)
+            raw.append(Tube(tube.track_id, tube.frames[keep], noisy, tube.scores[keep], tube.class_ids[keep]))
+    clean = finalize_tubes(raw, config.tube_options)
+    feats, _, _ = clean_tube_features(clean, None, config, ego=ego, image_size=image_size)
+    by_id = {t.track_id: i for i, t in enumerate(tracks.tubes)}
+    samples = []
+    for tube, f in zip(clean, feats):
+        i = by_id[tube.track_id]
+        source = tracks.tubes[i]
+        idx = np.clip(np.searchsorted(source.frames, tube.frames), 0, len(source) - 1)
+        labelled = (source.frames[idx] == tube.frames) & tracks.labelled[i][idx]
+        targets = {h: tracks.targets[i][h][idx] * labelled[:, None] for h in HEADS}
+        samples.append(Sample(f, targets, labelled))
+    return samples
+
+
+def train_events_from_tracks(files: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
+                             ego_dir: str | os.PathLike | None = None, image_size: tuple[float, float] | None = None,
+                             fps: float = 10.0, labels: str = "road_waymo", epochs: int = 40,
+                             val_files: Sequence[str | os.PathLike] | None = None, val_count: int = 2,
+                             options: TrainOptions | None = None, config: TemporalConfig | None = None,
+                             progress: bool = False, log: Callable[[str], None] | None = None) -> TracksTrainResult:
+    """Train on labelled-tracks CSVs; see the module docstring.
+
+    Args:
+        files: one CSV per video (`roadtrack.events.track_file`).
+        out_dir: where ``best.ckpt`` / ``last.ckpt`` go.
+        ego_dir: folder of per-video ego-motion CSVs (``<video>.csv``); videos without one use the tracks.
+        image_size: (width, height) of the videos' frames (default: the boxes' extent per video).
+        fps: frames per second of the videos.
+        labels: the label lists the CSVs use and the model predicts.
+        epochs: training epochs (the best by validation mAP is kept).
+        val_files: validation CSVs; default: the last ``val_count`` of ``files`` by name (then not trained on).
+        options: optimisation and augmentation settings (``epochs`` is overridden; default: one copy of each
+            track, no jitter, no dropped frames).
+        config: model settings (default `TemporalConfig` with ``labels`` and ``fps``).
+
+    Raises:
+        ValueError: no files, or nothing left to train on after taking the validation videos.
+    """
+    from roadtrack.events.temporal import torch_threads
+
+    files = sorted(Path(f) for f in files)
+    if not files:
+        raise ValueError("no labelled-tracks files to train on")
+    if val_files is None:
+        if len(files) <= val_count:
+            raise ValueError(f"need more than {val_count} labelled-tracks files to hold {val_count} out for "
+                             f"validation (got {len(files)}); pass val_files")
+        files, val_files = files[:-val_count], files[-val_count:]
+    config = config or TemporalConfig(labels=labels, fps=fps)
+    options = dataclasses.replace(options or TrainOptions(copies=1, jitter=0.0, drop=0.0), epochs=epochs)
+    label_set = config.label_set
+
+    rng = np.random.default_rng(options.seed)
+
+    def samples_of(paths, copies: int, jitter: float, drop: float) -> list[Sample]:
+        out = []
+        for path in paths:
+            tracks = read_labelled_tracks(path, label_set)
+            out += track_samples(tracks, config, ego_for(tracks.name, ego_dir), image_size, copies, jitter, drop, rng)
+        return out
+
+    train = samples_of(files, options.copies, options.jitter, options.drop)
+    val = samples_of(val_files, 1, 0.0, 0.0)
+    if log is not None:
+        log(f"{len(train)} training tubes from {len(files)} videos, {len(val)} validation tubes from "
+            f"{len(val_files)} videos")
+    with torch_threads(options.threads):
+        result = fit(train, val, config, options, out_dir, None, progress, log)
+    predictions = TemporalEventClassifier.from_network(result.network, config).predict([s.features for s in val])
+    thresholds = {h: best_thresholds(np.concatenate([p[h][s.labelled] for p, s in zip(predictions, val)]),
+                                     np.concatenate([s.targets[h][s.labelled] for s in val]) > 0.5) for h in HEADS}
+    return TracksTrainResult(result, thresholds, image_size, fps)
+
+
+def best_thresholds(scores: np.ndarray, truth: np.ndarray, grid: np.ndarray = np.arange(0.05, 0.96, 0.05)
+                    ) -> np.ndarray:
+    """(C,) per-column threshold of ``grid`` with the best F1 (0.5 where a column has no positives)."""
+    out = np.full(scores.shape[1], 0.5)
+    for c in range(scores.shape[1]):
+        if not truth[:, c].any():
+            continue
+        pred = scores[:, c][None, :] >= grid[:, None]
+        tp = (pred & truth[:, c][None, :]).sum(1)
+        f1 = 2 * tp / np.maximum(pred.sum(1) + truth[:, c].sum(), 1)
+        out[c] = grid[int(np.argmax(f1))]
+    return out
+
+
+def evaluate_tracks(result: TracksTrainResult, tracks: LabelledTracks, ego: str | None = None) -> list[Tube]:
+    """The trained classifier's labelled tubes for one video's tracks (ego: a CSV, or the tracks)."""
+    classifier = TemporalEventClassifier.from_network(result.train.network, result.train.config,
+                                                      ego=ego or "tracks", image_size=result.image_size)
+    return classifier.classify(tracks.tubes, None)
