@@ -129,6 +129,8 @@ class MultiStreamTracker:
 
     def remove_stream(self, key: Hashable) -> None:
         """End a stream: its tracks are dropped and its key may be added again later (as a new stream)."""
+        if key not in self._slots:
+            raise KeyError(f"no stream {key!r}; streams: {self.streams}")
         slot = self._slots.pop(key)
         self.tracks.keep(self.tracks.stream != slot)
         self._cmc.pop(slot, None)
