@@ -104,12 +104,15 @@ def assign_blocks(cost: np.ndarray, row_mask: np.ndarray, col_mask: np.ndarray, 
     Returns:
         (K,) blocks, (K,) rows and (K,) columns of the matched pairs, positions inside the blocks.
     """
-    allowed = np.isfinite(cost) & (cost <= max_cost)
+    # cost <= a finite max_cost is False for inf and NaN already: one pass instead of two.
+    allowed = cost <= max_cost if np.isfinite(max_cost) else np.isfinite(cost)
     allowed &= row_mask[:, :, None]
     allowed &= col_mask[:, None, :]
-    easy = one_to_one_blocks(allowed)
-    any_pair = allowed.any(axis=(1, 2))
-    hard = (any_pair & ~easy).nonzero()[0]
+    if allowed.shape[1] == 0 or allowed.shape[2] == 0:
+        return _EMPTY, _EMPTY, _EMPTY
+    per_col = np.count_nonzero(allowed, axis=1).max(axis=1)  # (N,) most pairs of one column
+    per_row = np.count_nonzero(allowed, axis=2).max(axis=1)
+    hard = ((per_col > 1) | (per_row > 1)).nonzero()[0]  # blocks without a pair, or one-to-one, are done
     if hard.size == 0:
         return allowed.nonzero()
     allowed[hard] = False

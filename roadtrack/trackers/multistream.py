@@ -24,7 +24,7 @@ from roadtrack.trackers.appearance import Appearance
 from roadtrack.trackers.lifecycle import Lifecycle, valid_boxes
 from roadtrack.trackers.motion import FrozenSizeMotion, KalmanMotion
 from roadtrack.trackers.multistream_reid import embed_streams
-from roadtrack.trackers.multistream_rows import merge_rows, split_reported, take_rows
+from roadtrack.trackers.multistream_rows import merge_rows, split_reported, take_rows, trusted_detections
 from roadtrack.trackers.table import Column, TrackTable
 from roadtrack.trackers.tracker import MultiObjectTracker
 
@@ -306,7 +306,7 @@ def _concat_trackable(det_list: list[Detections]):
     given = [None if d.features is None else d.features[usable[s:s + len(d)]] for d, s in zip(det_list, starts)]
     if not usable.all():
         xyxy, scores, class_ids, block, rows = xyxy[usable], scores[usable], class_ids[usable], block[usable], rows[usable]
-    return Detections(xyxy, scores, class_ids), block, rows, given
+    return trusted_detections(xyxy, scores, class_ids), block, rows, given
 
 
 def _unique_blocks(t: TrackTable, xyxy: np.ndarray, layout: BlockLayout, threshold: float) -> np.ndarray:

@@ -9,6 +9,7 @@ from typing import Hashable, Sequence
 import numpy as np
 
 from roadtrack.core import Detections, Tracks
+from roadtrack.core.table import NO_EXTRAS
 from roadtrack.trackers.table import TrackTable
 
 
@@ -56,7 +57,18 @@ def split_reported(reported: dict[str, np.ndarray], keys: Sequence[Hashable], sl
     out = {}
     for k, key in enumerate(keys):
         a, b = bounds[k], bounds[k + 1]
-        tracks = Tracks.trusted(ids[a:b], xyxy[a:b], scores[a:b], class_ids[a:b], state[a:b], age[a:b], det_index[a:b])
+        tracks = object.__new__(Tracks)  # as `Tracks.trusted`, at a third of its cost (N of these per frame)
+        tracks.__dict__.update(ids=ids[a:b], xyxy=xyxy[a:b], scores=scores[a:b], class_ids=class_ids[a:b],
+                               state=state[a:b], age=age[a:b], det_index=det_index[a:b], features=None,
+                               extras=NO_EXTRAS)
         extras = detections[k].extras
         out[key] = tracks.carrying(extras) if extras else tracks
+    return out
+
+
+def trusted_detections(xyxy: np.ndarray, scores: np.ndarray, class_ids: np.ndarray) -> Detections:
+    """`Detections` from columns of already validated `Detections` (float64 (K, 4) valid boxes, (K,) float64
+    scores, (K,) int64 classes), without validating them again."""
+    out = object.__new__(Detections)
+    out.__dict__.update(xyxy=xyxy, scores=scores, class_ids=class_ids, features=None, extras=NO_EXTRAS)
     return out
