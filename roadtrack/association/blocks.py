@@ -14,6 +14,7 @@ import dataclasses
 
 import numpy as np
 
+from roadtrack.association.costs import iou_of_corners
 from roadtrack.association.solver import assign
 from roadtrack.association.stages import sort_assignment
 
@@ -66,21 +67,10 @@ class BlockLayout:
 def iou_blocks(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """IoU of every box of block n of ``a`` (N, T, 4) with every box of block n of ``b`` (N, D, 4): (N, T, D).
 
-    The same arithmetic, in the same order, as `roadtrack.association.iou`, so every real pair gets the very value
-    a single-stream IoU gives it (padding may hold anything; its cells are 0 where the union is not positive).
+    The arithmetic of `roadtrack.association.iou` (`iou_of_corners`), so every real pair gets the very value a
+    single-stream IoU gives it; padding cells may hold anything (0 where the union is not positive).
     """
-    ax1, ay1, ax2, ay2 = (a[:, :, k:k + 1] for k in range(4))  # (N, T, 1)
-    bx1, by1, bx2, by2 = (b[:, None, :, k] for k in range(4))  # (N, 1, D)
-    iw = np.minimum(ax2, bx2)
-    iw -= np.maximum(ax1, bx1)
-    ih = np.minimum(ay2, by2)
-    ih -= np.maximum(ay1, by1)
-    np.maximum(iw, 0.0, out=iw)
-    np.maximum(ih, 0.0, out=ih)
-    inter = np.multiply(iw, ih, out=iw)
-    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1)
-    union -= inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    return iou_of_corners(*(a[:, :, k:k + 1] for k in range(4)), *(b[:, None, :, k] for k in range(4)))
 
 
 def one_to_one_blocks(allowed: np.ndarray) -> np.ndarray:
