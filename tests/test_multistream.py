@@ -221,3 +221,23 @@ def test_hand_computed_ids_per_stream():
     # ByteTrack reports a new track from its second frame on: b's id 2 is tentative until matched again.
     assert out["a"].ids.tolist() == [1] and out["b"].ids.tolist() == [1]
     assert multi.next_id[[multi._slots["a"], multi._slots["b"]]].tolist() == [2, 3]
+
+
+def test_a_failing_embedder_leaves_every_stream_as_it_was():
+    class Failing(PixelEmbedder):
+        def embed_many(self, frames, detections):
+            raise RuntimeError("network gone")
+
+    scenes = {s: _scene(70 + s, 6) for s in range(2)}
+    frames = {s: _frames(80 + s, 6, scenes[s]) for s in range(2)}
+    multi = MultiStreamTracker("botsort", cmc=None, lazy_embedding=False)
+    multi.use_embedder(PixelEmbedder())
+    for f in range(3):
+        multi.update({s: scenes[s][f] for s in range(2)}, {s: frames[s][f] for s in range(2)})
+    saved = {name: getattr(multi.tracks, name).copy() for name in multi.tracks.row_fields}
+    counts = multi.frame_count.copy()
+    multi.use_embedder(Failing())
+    with pytest.raises(RuntimeError, match="network gone"):
+        multi.update({s: scenes[s][3] for s in range(2)}, {s: frames[s][3] for s in range(2)})
+    assert multi.frame_count.tolist() == counts.tolist()
+    assert all(np.array_equal(getattr(multi.tracks, name), saved[name]) for name in saved)

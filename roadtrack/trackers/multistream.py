@@ -58,7 +58,8 @@ class MultiStreamTracker:
     Each stream has its own ids (from 1), frame count, tracks and camera-motion state, exactly as if it had its
     own tracker built from ``tracker`` (results are bit-identical), but a frame of N streams costs one batched
     pass over all their tracks instead of N passes. Streams may be added and removed at any time; a stream that
-    is not in an `update` call does not advance (its tracks neither age nor coast).
+    is not in an `update` call does not advance (its tracks neither age nor coast). A call that fails before its
+    tracks are updated (an embedder error) leaves all streams as they were.
 
     Args:
         tracker: a preset name (``"sort"``, ``"bytetrack"``, ``"botsort"``) or a built `MultiObjectTracker` to copy
@@ -159,7 +160,16 @@ class MultiStreamTracker:
         else:
             inside = np.isin(self.tracks.stream, active)
             work, rest = take_rows(self.tracks, inside), take_rows(self.tracks, ~inside)
-        reported = self._step(work, keys, active, [detections[k] for k in keys], [frames.get(k) for k in keys])
+        counters = self.frame_count.copy(), self.next_id.copy(), self.has_features.copy()
+        before = work.snapshot()
+        try:
+            reported = self._step(work, keys, active, [detections[k] for k in keys], [frames.get(k) for k in keys])
+        except BaseException:
+            # Up to the association every step replaces arrays (as in `MultiObjectTracker`), so a frame that fails
+            # there (an embedder error, bad features) leaves every stream as it was.
+            work.restore(before)
+            self.frame_count, self.next_id, self.has_features = counters
+            raise
         self.tracks = work if rest is None else merge_rows(work, rest)
         out = split_reported(reported, keys, active, [detections[k] for k in keys])
         return {k: out[k] for k in detections}
