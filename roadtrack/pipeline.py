@@ -16,7 +16,7 @@ import time
 import warnings
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Hashable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from roadtrack.config import build_stage, load_config
 from roadtrack.core import Detections, Detector, Embedder, EventClassifier, Tracker, Tracks, Tube
 from roadtrack.events import TubeBuilder
 from roadtrack.io import AnnotatedVideoWriter, ArraySource, Frame, KittiWriter, MotWriter, TrackRows, open_source
+from roadtrack.streams import StreamFrame, stream_many
 
 OUTPUT_FORMATS = {"mot": "tracks.txt", "kitti": "tracks_kitti.txt"}
 VIDEO_NAME = "annotated.mp4"
@@ -143,6 +144,24 @@ class Pipeline:
                 tracks = self.tracker.update(dets, frame.image)
                 timings["track"] += time.perf_counter() - t0
                 yield FrameResult(frame.index, frame.image, dets, tracks)
+
+    def stream_many(self, sources: Mapping[Hashable, Any] | Sequence[Any], sync: bool = True, batch: int | None = None,
+                    max_frames: int | None = None, timings: dict[str, float] | None = None,
+                    ) -> Iterator[dict[Hashable, StreamFrame]]:
+        """Track many sources (cameras) at once: per step, one detector call per ``batch`` frames of all streams
+        and one `MultiStreamTracker` update; yields {stream key: `StreamFrame`} (see `roadtrack.streams`).
+
+        ``sources`` is {key: source} or a list (keys 0, 1, ...): videos, folders, sequences, iterables of images or
+        URLs OpenCV opens (``rtsp://...``). ``sync=False`` reads each source in its own thread and steps with the
+        frames that have arrived. Each stream's tracks equal those of this pipeline's tracker run on it alone.
+
+        Example:
+            >>> for step in pipe.stream_many({"north": "rtsp://cam1/stream", "south": "south.mp4"}):  # doctest: +SKIP
+            ...     for key, item in step.items():
+            ...         print(key, item.index, item.tracks.ids)
+        """
+        return stream_many(self.detector, self.tracker, sources, sync=sync, batch=batch, max_frames=max_frames,
+                           timings=timings)
 
     def run(
         self,

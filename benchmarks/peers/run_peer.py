@@ -2,6 +2,7 @@
 
     /work/peers-venv/bin/python benchmarks/peers/run_peer.py mot15 --tracker boxmot-bytetrack --data DIR --out DIR
     /work/peers-venv/bin/python benchmarks/peers/run_peer.py synthetic --tracker boxmot-bytetrack --scene FILE.npz
+    /work/peers-venv/bin/python benchmarks/peers/run_peer.py streams --tracker boxmot-bytetrack --scene FILE.npz
     /work/peers-venv/bin/python benchmarks/peers/run_peer.py e2e --tracker boxmot-botsort --video V --out FILE.txt ...
 
 This file imports no roadtrack code (it runs where roadtrack is not installed) and only the peer libraries;
@@ -92,6 +93,25 @@ def run_synthetic(args) -> dict:
     return {"tracker": args.tracker, "version": version(args.tracker), "ms_per_frame": 1000.0 * best / boxes.shape[0]}
 
 
+def run_streams(args) -> dict:
+    """N separate trackers, one per stream, updated in turn per frame, on the scenes saved by
+    benchmarks/multistream.py (``boxes`` (S, F, N, 4), ``scores`` (S, F, N)): ms per stream-frame."""
+    scene = np.load(args.scene)
+    boxes, scores = scene["boxes"], scene["scores"]
+    streams, frames = boxes.shape[:2]
+    dets = [[np.column_stack([boxes[s, f], scores[s, f], np.zeros(scores.shape[2])]) for s in range(streams)]
+            for f in range(frames)]
+    best = np.inf
+    for _ in range(args.repeats):
+        peers = [Peer(args.tracker) for _ in range(streams)]
+        t0 = time.perf_counter()
+        for per_stream in dets:
+            for peer, d in zip(peers, per_stream):
+                peer.update(d, None)
+        best = min(best, time.perf_counter() - t0)
+    return {"tracker": args.tracker, "version": version(args.tracker), "ms_per_stream_frame": 1000.0 * best / (streams * frames)}
+
+
 def run_cmc(method: str, argv: list[str]) -> dict:
     """BoxMOT's camera-motion classes on frames written by benchmarks/trackers.py --cmc: the transform of each
     consecutive pair (as a list) and the mean ms per ``apply``."""
@@ -114,7 +134,7 @@ def run_cmc(method: str, argv: list[str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["mot15", "synthetic", "e2e", "cmc"])
+    parser.add_argument("mode", choices=["mot15", "synthetic", "streams", "e2e", "cmc"])
     parser.add_argument("--tracker", required=True, choices=PEERS + ("ecc", "sof", "orb"))
     parser.add_argument("--data")
     parser.add_argument("--out")
@@ -129,7 +149,7 @@ def main() -> None:
         # --repeats is parsed here (shared with mot15), so hand it on.
         result = run_e2e(args.tracker, rest + ["--repeats", str(args.repeats)] + (["--out", args.out] if args.out else []))
     else:
-        result = run_mot15(args) if args.mode == "mot15" else run_synthetic(args)
+        result = {"mot15": run_mot15, "synthetic": run_synthetic, "streams": run_streams}[args.mode](args)
     print(json.dumps(result))
 
 

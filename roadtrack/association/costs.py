@@ -88,8 +88,12 @@ def _widen(xyxy: np.ndarray, buffer: float) -> np.ndarray:
 
 
 def _iou_block(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ax1, ay1, ax2, ay2 = (a[:, k:k + 1] for k in range(4))  # (T, 1) columns
-    bx1, by1, bx2, by2 = b.T  # (D,) rows, broadcast to (T, D)
+    return iou_of_corners(*(a[:, k:k + 1] for k in range(4)), *b.T)  # (T, 1) columns x (D,) rows
+
+
+def iou_of_corners(ax1, ay1, ax2, ay2, bx1, by1, bx2, by2) -> np.ndarray:
+    """IoU of boxes given as corner arrays that broadcast to the result's shape (the arithmetic of `iou`, which
+    `roadtrack.association.blocks.iou_blocks` shares so that every pair gets the same value in both)."""
     iw = np.minimum(ax2, bx2)
     iw -= np.maximum(ax1, bx1)
     ih = np.minimum(ay2, by2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from typing import Sequence
 
 import numpy as np
 
@@ -45,10 +46,29 @@ class CropEmbedder(Embedder):
         Raises:
             ValueError: when ``frame`` is not an (H, W, 3) uint8 array, or boxes are malformed.
         """
-        frame = check_frame(frame)
-        xyxy = box_array(detections)
-        features = np.zeros((len(xyxy), self.dim), np.float32)
-        crops, valid = self.preprocess.crops(frame, xyxy)
+        crops, valid = self.preprocess.crops(check_frame(frame), box_array(detections))
+        return self._embed_crops(crops, valid)
+
+    def embed_many(self, frames: Sequence[np.ndarray], detections: Sequence[Detections | np.ndarray]) -> list[np.ndarray]:
+        """Embed the detections of several frames (e.g. one per camera of a `MultiStreamTracker`): the crops of all
+        frames go through the network together, in chunks of ``batch_size``, instead of one call per frame.
+
+        Returns:
+            One (N_i, D) float32 array per frame, as `embed` returns it.
+        """
+        crops, valid = [], []
+        for frame, dets in zip(frames, detections, strict=True):
+            c, v = self.preprocess.crops(check_frame(frame), box_array(dets))
+            crops.append(c)
+            valid.append(v)
+        sizes = np.cumsum([v.shape[0] for v in valid])[:-1]
+        if not crops:
+            return []
+        return np.split(self._embed_crops(np.concatenate(crops), np.concatenate(valid)), sizes)
+
+    def _embed_crops(self, crops: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """(N, h, w, 3) crops and their (N,) validity -> (N, D) normalised features (zeros where not valid)."""
+        features = np.zeros((len(valid), self.dim), np.float32)
         rows = np.flatnonzero(valid)
         for start in range(0, len(rows), self.batch_size):
             chunk = rows[start:start + self.batch_size]
