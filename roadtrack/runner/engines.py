@@ -61,6 +61,8 @@ def run_pool(tasks: Sequence[Task], out_dir: str | os.PathLike, workers: int,
     # in whatever state they are in.
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                                           else "spawn")
+    if context.get_start_method() == "forkserver":  # workers fork from a server that imported these once
+        context.set_forkserver_preload(["roadtrack.runner.worker", "roadtrack.pipeline"])
     reports = context.Queue()
     executor = ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context, initializer=_start_worker,
                                    initargs=(str(out_dir), reports, thread_environment(workers)))
