@@ -154,10 +154,19 @@ def remove_stale_folders(out_dir: str | os.PathLike) -> list[Path]:
         return removed
     for path in out.iterdir():
         pid = _temporary_pid(path.name)
-        if pid is not None and path.is_dir() and not _pid_alive(pid):
+        if pid is not None and path.is_dir() and not _running(pid):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
+
+
+def _running(pid: int) -> bool:
+    """A live process; a killed worker not yet reaped by its new parent (a zombie) counts as dead."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return _pid_alive(pid)  # no /proc (macOS): ask the kernel
+    return state not in ("Z", "X")
 
 
 def one_line(exc: BaseException) -> str:
