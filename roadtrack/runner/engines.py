@@ -62,7 +62,9 @@ def run_pool(tasks: Sequence[Task], out_dir: str | os.PathLike, workers: int,
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                                           else "spawn")
     if context.get_start_method() == "forkserver":  # workers fork from a server that imported these once
-        context.set_forkserver_preload(["roadtrack.runner.worker", "roadtrack.pipeline"])
+        from roadtrack._builtins import BUILTIN_MODULES  # the stage packages: registered once, in the server
+
+        context.set_forkserver_preload(["roadtrack.runner.worker", "roadtrack.pipeline", *BUILTIN_MODULES.values()])
     reports = context.Queue()
     executor = ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context, initializer=_start_worker,
                                    initargs=(str(out_dir), reports, thread_environment(workers)))
