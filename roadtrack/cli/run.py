@@ -37,16 +37,18 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--overwrite", action="store_true", help="run every source again, even finished ones")
 
 
-def add_engine_options(parser: argparse.ArgumentParser, engines: tuple[str, ...]) -> None:
+def add_engine_options(parser: argparse.ArgumentParser, engines: tuple[str, ...], default_workers: int | None = None,
+                       unit: str = "sources") -> None:
     """``--workers``, ``--engine``, ``--ray-address`` (shared with ``roadtrack eval``)."""
-    parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes, each with its own pipeline (default: one per core; 1 runs in this "
+    default = "one per core" if default_workers is None else str(default_workers)
+    parser.add_argument("--workers", type=int, default=default_workers,
+                        help=f"processes working on the {unit} in parallel (default: {default}; 1 works in this "
                              "process)")
     parser.add_argument("--engine", default="pool", choices=engines,
-                        help="pool: local processes (default); ray: Ray actors (pip install 'roadtrack[ray]')")
+                        help="pool: local processes (default); ray: Ray (pip install 'roadtrack[ray]')")
     parser.add_argument("--ray-address", default=None, metavar="ADDRESS",
-                        help="with --engine ray, an existing cluster (e.g. ray://head:10001 or auto); the output "
-                             "folder must then be on a filesystem every node sees (default: a local Ray)")
+                        help="with --engine ray, an existing cluster (e.g. ray://head:10001 or auto); files must "
+                             "then be on a filesystem every node sees (default: a local Ray)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,9 +7,10 @@ layers, so the pipeline does not import it: ``Pipeline.run_many`` does not exist
 
 from roadtrack.runner.engines import ENGINES, default_workers, thread_environment
 from roadtrack.runner.manifest import Manifest, Record
+from roadtrack.runner.parallel import parallel_map
 from roadtrack.runner.run import RunResult, run_many, run_tasks
 from roadtrack.runner.sources import Source, discover, is_dataset, open_frames
 from roadtrack.runner.worker import Task, Worker
 
 __all__ = ["ENGINES", "Manifest", "Record", "RunResult", "Source", "Task", "Worker", "default_workers", "discover",
-           "is_dataset", "open_frames", "run_many", "run_tasks", "thread_environment"]
+           "is_dataset", "open_frames", "parallel_map", "run_many", "run_tasks", "thread_environment"]

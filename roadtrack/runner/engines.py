@@ -8,6 +8,7 @@ with the tracker and detector reset.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import queue as queue_module
@@ -43,6 +44,39 @@ def thread_environment(workers: int) -> dict[str, str]:
     return {name: per_worker for name in _THREAD_VARIABLES}
 
 
+def process_context() -> Any:
+    """The multiprocessing context of worker processes.
+
+    forkserver (spawn where there is none), not fork: the parent may hold OpenVINO, torch or Ray threads,
+    which fork would copy in whatever state they are in. Workers fork from a server that imported roadtrack
+    and its stage packages once, so a worker starts in milliseconds.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    from roadtrack._builtins import BUILTIN_MODULES
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["roadtrack.runner.worker", "roadtrack.pipeline", *BUILTIN_MODULES.values()])
+    return context
+
+
+@contextlib.contextmanager
+def ray_session(address: str | None, workers: int | None) -> Iterator[Any]:
+    """The ``ray`` module, connected: to ``address``, to the Ray this process already joined, or to a local
+    Ray with ``workers`` CPUs started here and stopped on exit."""
+    import ray
+
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=address, num_cpus=None if address else (workers or default_workers()),
+                 include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        yield ray
+    finally:
+        if started:
+            ray.shutdown()
+
+
 def run_pool(tasks: Sequence[Task], out_dir: str | os.PathLike, workers: int,
              progress: Progress | None = None) -> Iterator[Record]:
     """Run ``tasks`` on ``workers`` local processes; ``workers == 1`` runs them in this process (no overhead).
@@ -57,14 +91,7 @@ def run_pool(tasks: Sequence[Task], out_dir: str | os.PathLike, workers: int,
         for task in tasks:
             yield worker.run(task)
         return
-    # forkserver/spawn, not fork: the parent may hold OpenVINO, torch or Ray threads, which fork would copy
-    # in whatever state they are in.
-    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                                          else "spawn")
-    if context.get_start_method() == "forkserver":  # workers fork from a server that imported these once
-        from roadtrack._builtins import BUILTIN_MODULES  # the stage packages: registered once, in the server
-
-        context.set_forkserver_preload(["roadtrack.runner.worker", "roadtrack.pipeline", *BUILTIN_MODULES.values()])
+    context = process_context()
     reports = context.Queue()
     executor = ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context, initializer=_start_worker,
                                    initargs=(str(out_dir), reports, thread_environment(workers)))
@@ -99,13 +126,7 @@ def run_ray(tasks: Sequence[Task], out_dir: str | os.PathLike, workers: int | No
         address: an existing cluster (``ray://host:10001`` or ``auto``); None starts a local Ray for the run.
         num_gpus: GPUs per actor (e.g. 1 with ``--device cuda``).
     """
-    import ray
-
-    started = not ray.is_initialized()
-    if started:
-        ray.init(address=address, num_cpus=None if address else (workers or default_workers()),
-                 include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
+    with ray_session(address, workers) as ray:
         count = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         actor_class = ray.remote(num_cpus=1, num_gpus=num_gpus)(_RayWorker)
         env = thread_environment(count if address is None else 1)
@@ -129,9 +150,6 @@ def run_ray(tasks: Sequence[Task], out_dir: str | os.PathLike, workers: int | No
                                 fingerprint=task.fingerprint())
                 idle.append(start())
             yield record
-    finally:
-        if started:
-            ray.shutdown()
 
 
 class _RayWorker:
