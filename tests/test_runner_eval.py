@@ -37,14 +37,11 @@ def mot_predictions(tmp_path_factory):
     seqs = [require_shared("data", "MOT15", "train", n) for n in ("TUD-Campus", "KITTI-17", "TUD-Stadtmitte")]
     out = tmp_path_factory.mktemp("mot")
     run_many(seqs, out / "runs", {"detector": "precomputed", "tracker": "bytetrack"}, workers=1)
-    pred = out / "pred"
-    pred.mkdir()
-    gt = out / "gt"
+    gt = out / "gt"  # the three sequences' ground truth, as a split
     gt.mkdir()
     for seq in seqs:
-        (pred / f"{seq.name}.txt").write_bytes((out / "runs" / seq.name / "tracks.txt").read_bytes())
         (gt / seq.name).symlink_to(seq)
-    return gt, pred
+    return gt, out / "runs"  # eval mot reads a run's output folder (<sequence>/tracks.txt) as it is
 
 
 def _eval_mot(gt, pred, out, *options):

@@ -36,7 +36,8 @@ def add_parser(sub: Any) -> None:
                      help="ground truth: a gt.txt, a sequence folder (SEQ/gt/gt.txt), or a folder of sequence folders "
                           "(MOT15/train); for KITTI a label file, a label_02 folder or the folder holding label_02")
     mot.add_argument("--pred", required=True,
-                     help="tracker output: one result file (single sequence) or a folder of <sequence>.txt files")
+                     help="tracker output: one result file (single sequence), a folder of <sequence>.txt files, "
+                          "or a 'roadtrack run' output folder (<sequence>/tracks.txt)")
     mot.add_argument("--benchmark", default="auto", choices=_MOT_BENCHMARKS,
                      help="rules for ignored objects: MOT15 (zero-marked gt rows), MOT16/17/20 (also distractor "
                           "classes), KITTI (DontCare regions, vans, occlusion, small boxes), none; "
