@@ -195,6 +195,11 @@ def test_corrupt_video_is_reported_and_the_others_finish(tmp_path, capsys):
     assert rows["b"]["status"] == "failed" and "b.mp4" in rows["b"]["error"] and "\n" not in rows["b"]["error"]
     assert not (tmp_path / "out" / "b").exists()
     assert "1 failed" in capsys.readouterr().out
+    # --fail-fast: sources run in name order; c is never started
+    assert main(["run", str(videos), "--detections", str(dets), "--out", str(tmp_path / "fast"), "--workers", "1",
+                 "--no-progress", "--fail-fast"]) == 1
+    rows = {r["source"]: r["status"] for r in csv.DictReader(open(tmp_path / "fast" / "summary.csv", newline=""))}
+    assert rows == {"a": "done", "b": "failed", "c": "pending"}
 
 
 def test_discover_layouts(tmp_path, sequences):

@@ -70,7 +70,8 @@ def run_tasks(tasks: Sequence[Task], out_dir: str | os.PathLike, engine: str = "
     remove_stale_temporaries(out)
     manifest = Manifest(out)
     todo = [t for t in tasks if overwrite or manifest.finished(t.source.name, t.fingerprint()) is None]
-    skipped = [t.source.name for t in tasks if t not in todo]
+    running = {t.source.name for t in todo}
+    skipped = [t.source.name for t in tasks if t.source.name not in running]
     bars = _Bars(len(tasks), len(skipped), progress)
     records = _engine(engine, todo, out, workers, ray_address, bars.frames)
     try:

@@ -92,11 +92,11 @@ def discover(paths: Sequence[str | os.PathLike], detections: str | os.PathLike |
     for path in map(Path, paths):
         if not path.exists():
             raise FileNotFoundError(f"source not found: {path}")
-        found += _sources_in(path)
+        found += _sources_in(path.resolve())  # absolute: workers (Ray actors) need not share this working folder
     if annotations is not None:
         found = _in_split(found, Path(annotations), split or "val")
     if detections is not None:
-        found = [_with_detections(s, Path(detections)) for s in found]
+        found = [_with_detections(s, Path(detections).resolve()) for s in found]
     names = [s.name for s in found]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
