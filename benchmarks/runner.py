@@ -222,8 +222,8 @@ def _rss_mib(pid: int) -> float:
 
 
 def memory_case(count: int) -> None:
-    """``count`` sources (TUD-Stadtmitte's detections under new names), 2 workers; RSS of each worker sampled."""
-    seq = MOT15 / "TUD-Stadtmitte"
+    """``count`` sources (TUD-Campus's detections under new names), 2 workers; RSS of each worker sampled."""
+    seq = MOT15 / "TUD-Campus"
     sources = [Source(f"s{k:03d}", str(seq), detections=str(seq / "det" / "det.txt")) for k in range(count)]
     samples: dict[int, list[tuple[float, float]]] = {}
     stop = threading.Event()

@@ -90,13 +90,17 @@ def _out_dir(out: str | None) -> Path | None:
     return path
 
 
-def _map_fn(args: argparse.Namespace) -> Any:
-    """Sequences (videos) scored by --workers processes or Ray tasks; the same numbers as one after another."""
+def _parallel(args: argparse.Namespace) -> dict[str, Any]:
+    """``{"map_fn": ...}`` scoring the sequences (videos) on --workers processes or Ray tasks, with the same
+    numbers as one after another; empty for one worker (the evaluation's own default)."""
     from roadtrack.runner import parallel_map
 
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
-    return functools.partial(parallel_map, engine=args.engine, workers=args.workers, ray_address=args.ray_address)
+    if args.engine == "pool" and args.workers == 1:
+        return {}
+    return {"map_fn": functools.partial(parallel_map, engine=args.engine, workers=args.workers,
+                                        ray_address=args.ray_address)}
 
 
 def _run_mot(args: argparse.Namespace) -> int:
@@ -110,7 +114,7 @@ def _run_mot(args: argparse.Namespace) -> int:
     classes = [c.strip().lower() for c in args.classes.split(",") if c.strip()] if args.classes else None
     out = _out_dir(args.out)
     evaluation = evaluate_files(args.gt, args.pred, benchmark=args.benchmark, classes=classes, tracker=args.name,
-                                metrics=default_metrics(args.clear_convention, args.threshold), map_fn=_map_fn(args))
+                                metrics=default_metrics(args.clear_convention, args.threshold), **_parallel(args))
     if not args.quiet:
         print(evaluation.table(), end="")
     if out is not None:
@@ -129,7 +133,7 @@ def _run_road(args: argparse.Namespace) -> int:
         raise RuntimeError(f"ROAD evaluation is unavailable in this installation ({exc})") from None
     out = _out_dir(args.out)
     evaluation = evaluate_road_files(args.annotations, args.pred, subset=args.subset, official=not args.unofficial,
-                                     trust_pickle=args.trust_pickle, map_fn=_map_fn(args))
+                                     trust_pickle=args.trust_pickle, **_parallel(args))
     if not args.quiet:
         print(evaluation.table())
     if out is not None:

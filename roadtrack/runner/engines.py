@@ -37,8 +37,10 @@ def thread_environment(workers: int) -> dict[str, str]:
     """Thread counts for each of ``workers`` processes sharing this machine's cores.
 
     OpenMP/BLAS runtimes get ``cores // workers`` threads (at least 1): their idle threads spin, and N workers
-    each spinning on every core slow one another. OpenVINO (the default detector) is left to choose: measured
-    on 2 cores (benchmarks/RESULTS.md, "Issue 14"), capping it below the core count made 2 workers slower.
+    each spinning on every core slow one another. Runtimes read these when loaded, so they apply to what a
+    worker imports after it starts (torch), not to numpy's BLAS, which the fork server loaded. OpenVINO (the
+    default detector) reads none of them and is left to choose: on 2 cores (benchmarks/RESULTS.md, "Issue 14")
+    capping it at 1 thread per worker, with its core pinning on, made 2 workers slower.
     """
     per_worker = str(max(1, default_workers() // max(1, workers)))
     return {name: per_worker for name in _THREAD_VARIABLES}
