@@ -26,7 +26,7 @@ EXIT_TERMINATED = 128 + signal.SIGTERM
 # Optional top-level package -> the roadtrack extra that installs it (pyproject.toml).
 # The first package of each extra is the one messages name.
 EXTRAS = {"openvino": "openvino", "onnxruntime": "onnx", "onnx": "onnx", "torch": "torch", "torchvision": "torch",
-          "ultralytics": "yolo"}
+          "ultralytics": "yolo", "ray": "ray"}
 
 
 class Terminated(KeyboardInterrupt):

@@ -11,6 +11,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from roadtrack.events.spec import events_run_info  # noqa: F401  (re-exported for track)
+
 EGO_CHOICES = "auto, frames, tracks, none or a CSV file"
 
 
@@ -62,9 +64,3 @@ def event_options_from_args(args: argparse.Namespace) -> dict[str, Any]:
     if events.endswith(".ckpt") and "traffic_side" in given:
         raise ValueError("--traffic-side: a learned classifier brings the conventions it was trained on")
     return given
-
-
-def events_run_info(classifier: Any) -> dict[str, Any]:
-    """``{"events": {...}}`` for ``run.json``: the classifier's ``run_info()``, or nothing."""
-    info = getattr(classifier, "run_info", None)
-    return {"events": info()} if callable(info) else {}

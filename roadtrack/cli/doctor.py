@@ -15,7 +15,7 @@ from typing import Any
 
 # Optional package -> the extra that installs it, in the order the report lists them.
 PACKAGES = {"openvino": "openvino", "onnxruntime": "onnx", "torch": "torch", "torchvision": "torch",
-            "ultralytics": "yolo"}
+            "ultralytics": "yolo", "ray": "ray"}
 
 # Stage -> (packages it needs: any one of each inner tuple, default weights under the shared folder or None).
 _ONNX = ("onnxruntime", "openvino")

@@ -9,6 +9,7 @@ Both print tables and, with ``--out DIR``, write ``DIR/results.json`` and ``DIR/
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,9 @@ _CLEAR_CONVENTIONS = ("motmetrics", "trackeval")
 
 
 def add_parser(sub: Any) -> None:
+    from roadtrack.cli.run import add_engine_options
+    from roadtrack.runner import ENGINES
+
     ev = sub.add_parser("eval", help="evaluate tracks (HOTA, CLEAR, IDF1) or ROAD event detections (mAP)",
                         description="Evaluate tracker output (eval mot) or ROAD / ROAD++ detections (eval road).")
     kinds = ev.add_subparsers(dest="eval_kind", required=True, metavar="{mot,road}", parser_class=type(ev))
@@ -32,7 +36,8 @@ def add_parser(sub: Any) -> None:
                      help="ground truth: a gt.txt, a sequence folder (SEQ/gt/gt.txt), or a folder of sequence folders "
                           "(MOT15/train); for KITTI a label file, a label_02 folder or the folder holding label_02")
     mot.add_argument("--pred", required=True,
-                     help="tracker output: one result file (single sequence) or a folder of <sequence>.txt files")
+                     help="tracker output: one result file (single sequence), a folder of <sequence>.txt files, "
+                          "or a 'roadtrack run' output folder (<sequence>/tracks.txt)")
     mot.add_argument("--benchmark", default="auto", choices=_MOT_BENCHMARKS,
                      help="rules for ignored objects: MOT15 (zero-marked gt rows), MOT16/17/20 (also distractor "
                           "classes), KITTI (DontCare regions, vans, occlusion, small boxes), none; "
@@ -48,6 +53,7 @@ def add_parser(sub: Any) -> None:
                      help="folder to write summary.csv (the printed tables' values: ratios in percent) and "
                           "results.json (every field, ratios as fractions in [0, 1]) into")
     mot.add_argument("--quiet", action="store_true", help="do not print the tables")
+    add_engine_options(mot, ENGINES, default_workers=1, unit="sequences")
 
     road = kinds.add_parser(
         "road", help="frame-mAP and video-mAP of ROAD / ROAD++ detections",
@@ -65,6 +71,7 @@ def add_parser(sub: Any) -> None:
     road.add_argument("--out", default=None,
                       help="folder to write results.json, summary.csv and per_class_ap.png into")
     road.add_argument("--quiet", action="store_true", help="do not print the tables")
+    add_engine_options(road, ENGINES, default_workers=1, unit="videos")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,6 +90,19 @@ def _out_dir(out: str | None) -> Path | None:
     return path
 
 
+def _parallel(args: argparse.Namespace) -> dict[str, Any]:
+    """``{"map_fn": ...}`` scoring the sequences (videos) on --workers processes or Ray tasks, with the same
+    numbers as one after another; empty for one worker (the evaluation's own default)."""
+    from roadtrack.runner import parallel_map
+
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    if args.engine == "pool" and args.workers == 1:
+        return {}
+    return {"map_fn": functools.partial(parallel_map, engine=args.engine, workers=args.workers,
+                                        ray_address=args.ray_address)}
+
+
 def _run_mot(args: argparse.Namespace) -> int:
     from roadtrack.metrics.evaluate import default_metrics, evaluate_files
 
@@ -94,7 +114,7 @@ def _run_mot(args: argparse.Namespace) -> int:
     classes = [c.strip().lower() for c in args.classes.split(",") if c.strip()] if args.classes else None
     out = _out_dir(args.out)
     evaluation = evaluate_files(args.gt, args.pred, benchmark=args.benchmark, classes=classes, tracker=args.name,
-                                metrics=default_metrics(args.clear_convention, args.threshold))
+                                metrics=default_metrics(args.clear_convention, args.threshold), **_parallel(args))
     if not args.quiet:
         print(evaluation.table(), end="")
     if out is not None:
@@ -113,7 +133,7 @@ def _run_road(args: argparse.Namespace) -> int:
         raise RuntimeError(f"ROAD evaluation is unavailable in this installation ({exc})") from None
     out = _out_dir(args.out)
     evaluation = evaluate_road_files(args.annotations, args.pred, subset=args.subset, official=not args.unofficial,
-                                     trust_pickle=args.trust_pickle)
+                                     trust_pickle=args.trust_pickle, **_parallel(args))
     if not args.quiet:
         print(evaluation.table())
     if out is not None:

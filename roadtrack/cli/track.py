@@ -39,7 +39,13 @@ def add_parser(sub: Any) -> None:
         help="detect and track objects in a video, image folder or MOTChallenge sequence",
         description="Detect and track objects; writes OUT/tracks.txt (MOTChallenge) and optionally more.",
     )
-    track.add_argument("source", help="video file, image folder, or MOTChallenge sequence folder (with seqinfo.ini)")
+    track.add_argument("source", help="video file, image folder, or MOTChallenge sequence folder (with seqinfo.ini); "
+                                      "a folder of several sources runs them all (see roadtrack run)")
+    add_pipeline_options(track)
+
+
+def add_pipeline_options(track: argparse.ArgumentParser) -> None:
+    """The detector, tracker, events and output options, shared with ``roadtrack run``."""
     track.add_argument("--detector", default=None,
                        help="registered detector (see 'roadtrack list': yolo-openvino, ultralytics, yolox, torchvision, "
                             "precomputed, callable); default: yolo-openvino, or precomputed when --detections is given")
@@ -222,21 +228,21 @@ def run(args: argparse.Namespace) -> int:
     from roadtrack.config import load_config
     from roadtrack.io import atomic_write
     from roadtrack.io.atomic import remove_stale_temporaries
+    from roadtrack.cli.run import run_dataset
     from roadtrack.pipeline import Pipeline
+    from roadtrack.runner import is_dataset
 
     source = Path(args.source)
     if not source.exists():
         raise FileNotFoundError(f"source not found: {source}")
+    if is_dataset(source):  # a split or a folder of videos: every source, as roadtrack run does
+        return run_dataset(args, [args.source])
     if args.batch < 1 or (args.max_frames is not None and args.max_frames < 1):
         raise ValueError("--batch and --max-frames must be at least 1")
     config = load_config(args.config) if args.config else {}
     event_options = event_options_from_args(args)
     stages = _stages_from_args(args, source, config)
-    formats = list(dict.fromkeys(args.formats or ["mot"]))
-    if args.no_tracks and "roadpp" not in formats:
-        raise ValueError("--no-tracks applies to --format roadpp (without it, choose the formats with --format)")
-    if "roadpp" in formats and "mot" not in formats and not args.no_tracks:
-        formats.append("mot")  # the tracks behind the tubes, unless asked otherwise
+    formats = _formats(args)
     if args.save_video:
         _check_pixels(source)
     _output_folder(args.out)  # before any model is loaded: a bad --out fails in a second
@@ -269,6 +275,15 @@ def run(args: argparse.Namespace) -> int:
     for kind, path in result.outputs.items():
         print(f"wrote {kind}: {path}")
     return 0
+
+
+def _formats(args: argparse.Namespace) -> list[str]:
+    formats = list(dict.fromkeys(args.formats or ["mot"]))
+    if args.no_tracks and "roadpp" not in formats:
+        raise ValueError("--no-tracks applies to --format roadpp (without it, choose the formats with --format)")
+    if "roadpp" in formats and "mot" not in formats and not args.no_tracks:
+        formats.append("mot")  # the tracks behind the tubes, unless asked otherwise
+    return formats
 
 
 def _output_folder(text: str) -> Path:

@@ -45,3 +45,10 @@ def event_classifier_from_spec(spec: str | os.PathLike, labels: str | LabelSet |
                          f"{', '.join(choices)}")
     return build("event_classifier", text, labels=labels or "road_waymo", class_names=class_names,
                  **dict(options or {}))
+
+
+def events_run_info(classifier: Any) -> dict[str, Any]:
+    """``{"events": {...}}`` for a run's ``run.json``: the classifier's ``run_info()`` (ego-motion source, traffic
+    side, camera), or nothing for classifiers without one."""
+    info = getattr(classifier, "run_info", None)
+    return {"events": info()} if callable(info) else {}

@@ -9,9 +9,10 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from roadtrack.metrics.base import Metric, Result
 from roadtrack.metrics.clear import CLEAR
@@ -22,6 +23,8 @@ from roadtrack.metrics.loaders import load_kitti, load_mot
 
 COMBINED = "COMBINED"
 CLASS_AVERAGE, DETECTION_AVERAGE = "class_average", "detection_average"
+# map_fn(fn, items) -> [fn(x) for x in items], computed in any order or place (e.g. in parallel)
+MapFn = Callable[[Callable[[Any], Any], Sequence[Any]], list]
 BENCHMARKS = ("auto", "MOT15", "MOT16", "MOT17", "MOT20", "KITTI", "none")
 
 
@@ -86,7 +89,7 @@ class MotEvaluation:
 
 
 def evaluate(data: Mapping[str, Mapping[str, SequenceData]], metrics: Sequence[Metric] | None = None,
-             benchmark: str = "", tracker: str = "tracker") -> MotEvaluation:
+             benchmark: str = "", tracker: str = "tracker", map_fn: MapFn | None = None) -> MotEvaluation:
     """Run each metric on every sequence of every class and combine the sequences as TrackEval does.
 
     Args:
@@ -94,6 +97,8 @@ def evaluate(data: Mapping[str, Mapping[str, SequenceData]], metrics: Sequence[M
         metrics: metric instances; default `default_metrics()`.
         benchmark: label for reports.
         tracker: label for reports.
+        map_fn: ``map_fn(fn, items) -> [fn(x) for x in items]``, e.g. `roadtrack.runner.parallel_map` to score
+            the sequences in parallel; default: one after another here.
 
     Returns:
         `MotEvaluation`.
@@ -102,14 +107,17 @@ def evaluate(data: Mapping[str, Mapping[str, SequenceData]], metrics: Sequence[M
     results: dict[str, dict[str, dict[str, Result]]] = {}
     stats_by_metric: dict[str, list] = {m.name: [] for m in metrics}
     sequences: list[str] = []
+    flat = (map_fn or _map)(functools.partial(_sequence_stats, metrics),
+                            [d for per_seq in data.values() for d in per_seq.values()])
     for cls, per_seq in data.items():
         results[cls] = {}
         for seq in per_seq:
             results[cls][seq] = {}
             if seq not in sequences:
                 sequences.append(seq)
-        for metric in metrics:
-            stats = [metric.evaluate_sequence(d) for d in per_seq.values()]
+        seq_stats, flat = flat[:len(per_seq)], flat[len(per_seq):]  # this class's sequences, in order
+        for k, metric in enumerate(metrics):
+            stats = [s[k] for s in seq_stats]
             stats_by_metric[metric.name] += stats
             for seq, s in zip(per_seq, stats):
                 results[cls][seq][metric.name] = metric.sequence_result(s)
@@ -125,9 +133,18 @@ def evaluate(data: Mapping[str, Mapping[str, SequenceData]], metrics: Sequence[M
                          class_averages=averages)
 
 
+def _sequence_stats(metrics: Sequence[Metric], data: SequenceData) -> list:
+    """Every metric's statistics of one sequence (a picklable unit of work for `evaluate`'s ``map_fn``)."""
+    return [metric.evaluate_sequence(data) for metric in metrics]
+
+
+def _map(fn: Callable[[Any], Any], items: Sequence[Any]) -> list:
+    return [fn(x) for x in items]
+
+
 def evaluate_files(gt: str | os.PathLike, pred: str | os.PathLike, benchmark: str = "auto",
                    metrics: Sequence[Metric] | None = None, classes: Sequence[str] | None = None,
-                   tracker: str | None = None) -> MotEvaluation:
+                   tracker: str | None = None, map_fn: MapFn | None = None) -> MotEvaluation:
     """Evaluate tracker files against ground-truth files with a benchmark's rules.
 
     Args:
@@ -140,6 +157,7 @@ def evaluate_files(gt: str | os.PathLike, pred: str | os.PathLike, benchmark: st
         metrics: metric instances; default `default_metrics()`.
         classes: KITTI classes (default car and pedestrian); MOTChallenge has only pedestrian.
         tracker: name for reports; default: the prediction folder's (or file's) name.
+        map_fn: as in `evaluate`.
 
     Returns:
         `MotEvaluation`.
@@ -161,4 +179,4 @@ def evaluate_files(gt: str | os.PathLike, pred: str | os.PathLike, benchmark: st
             raise ValueError(f"MOTChallenge evaluates only the pedestrian class, got {', '.join(classes)}")
         used, per_seq = load_mot(gt, pred, benchmark)
         data, benchmark = {"pedestrian": per_seq}, used
-    return evaluate(data, metrics, benchmark=benchmark, tracker=name)
+    return evaluate(data, metrics, benchmark=benchmark, tracker=name, map_fn=map_fn)

@@ -98,7 +98,7 @@ def load_kitti(gt: str | os.PathLike, pred: str | os.PathLike,
     out: dict[str, dict[str, SequenceData]] = {cls: {} for cls in classes}
     for name, gt_file, length in sequences:
         gt_rows = read_kitti_tracking(gt_file)
-        pred_file = prediction_file(pred, name, len(sequences))
+        pred_file = prediction_file(pred, name, len(sequences), "tracks_kitti.txt")
         pred_rows = read_kitti_tracking(pred_file)
         length = length or _last_frame(gt_rows, pred_rows) + 1
         _check_frames(pred_file, pred_rows, 0, length - 1)
@@ -108,16 +108,16 @@ def load_kitti(gt: str | os.PathLike, pred: str | os.PathLike,
     return out
 
 
-def prediction_file(pred: str | os.PathLike, name: str, num_sequences: int) -> Path:
-    """The result file of sequence ``name``: ``pred`` itself (one sequence), or ``pred/<name>.txt`` or
-    ``pred/data/<name>.txt``."""
+def prediction_file(pred: str | os.PathLike, name: str, num_sequences: int, run_file: str = "tracks.txt") -> Path:
+    """The result file of sequence ``name``: ``pred`` itself (one sequence), or ``pred/<name>.txt``,
+    ``pred/data/<name>.txt`` or ``pred/<name>/<run_file>`` (a ``roadtrack run`` output folder)."""
     pred = Path(pred)
     if pred.is_file():
         if num_sequences > 1:
             raise ValueError(f"predictions {pred} are one file, but the ground truth has {num_sequences} sequences; "
                              "give a folder with one <sequence>.txt per sequence")
         return pred
-    for candidate in (pred / f"{name}.txt", pred / "data" / f"{name}.txt"):
+    for candidate in (pred / f"{name}.txt", pred / "data" / f"{name}.txt", pred / name / run_file):
         if candidate.is_file():
             return candidate
     raise FileNotFoundError(f"no predictions for sequence {name}: {pred / f'{name}.txt'} not found")

@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -112,7 +113,7 @@ def evaluate_road(annotations: RoadAnnotations, subset: str | Sequence[str] = "v
                   frames: Mapping[str, Mapping[str, FrameDetections]] | None = None, official: bool = True,
                   eval_size: tuple[int, int] | None = None, metric: str = "stiou",
                   video_thresholds: Sequence[float] = VIDEO_THRESHOLDS,
-                  frame_threshold: float = FRAME_THRESHOLD) -> RoadEvaluation:
+                  frame_threshold: float = FRAME_THRESHOLD, map_fn: Any = None) -> RoadEvaluation:
     """Evaluate in-memory predictions against loaded annotations.
 
     Args:
@@ -128,6 +129,8 @@ def evaluate_road(annotations: RoadAnnotations, subset: str | Sequence[str] = "v
         metric: tube overlap: ``"stiou"``, ``"tiou"`` or ``"siou"``.
         video_thresholds: video-mAP thresholds.
         frame_threshold: frame-mAP IoU threshold.
+        map_fn: ``map_fn(fn, items) -> [fn(x) for x in items]``, e.g. `roadtrack.runner.parallel_map` to score the
+            videos in parallel; default: one after another here.
     """
     subset = (subset,) if isinstance(subset, str) else tuple(subset)
     videos = annotations.subset(*subset)
@@ -137,22 +140,41 @@ def evaluate_road(annotations: RoadAnnotations, subset: str | Sequence[str] = "v
     frame_source = "frames" if frames is not None else ("tubes" if tubes is not None else "none")
     if frames is None and tubes is not None:
         frames = _frames_from_tube_predictions(tubes, labels)
-    for label_type in (t for t in FRAME_TYPES if frames and t in frames):
-        stats = [frame_match_stats(v, label_type, num_classes(labels, label_type), frames[label_type].get(v.name),
-                                   size, frame_threshold) for v in videos]
+    frame_types = [t for t in FRAME_TYPES if frames and t in frames]
+    tube_types = [t for t in LABEL_TYPES if tubes and t in tubes]
+    jobs, position = [], dict.fromkeys(tube_types, 0)
+    for v in videos:  # tubes are ranked in video-list order, then tube order, as the reference collects them
+        video_tubes = {t: tubes[t].get(v.name, []) for t in tube_types}
+        jobs.append((v, {t: frames[t].get(v.name) for t in frame_types}, video_tubes, dict(position)))
+        position = {t: position[t] + len(video_tubes[t]) for t in tube_types}
+    per_video = (map_fn or _map)(functools.partial(_video_stats, labels=labels, size=size, metric=metric,
+                                                   official=official, frame_threshold=frame_threshold,
+                                                   video_threshold=min(video_thresholds)), jobs)
+    for label_type in frame_types:
+        stats = [frame_stats[label_type] for frame_stats, _ in per_video]
         results.append(_label_type_ap("frame", label_type, frame_threshold, stats, labels, official))
-    for label_type in (t for t in LABEL_TYPES if tubes and t in tubes):
-        n, position, stats = len(labels[label_type]), 0, []
-        for v in videos:  # ranked in video-list order, then tube order, as the reference collects them
-            video_tubes = tubes[label_type].get(v.name, [])
-            stats.append(tube_match_stats(v, label_type, n, video_tubes, size, metric, official,
-                                          min(video_thresholds), position))
-            position += len(video_tubes)
+    for label_type in tube_types:
+        stats = [tube_stats[label_type] for _, tube_stats in per_video]
         results.extend(_label_type_ap("video", label_type, thr, stats, labels, official) for thr in video_thresholds)
     names = {v.name for v in videos}
     predicted = {name for source in (tubes or {}, frames or {}) for per_type in source.values() for name in per_type}
     return RoadEvaluation(labels.name, subset, official, (int(size[0]), int(size[1])), metric, len(videos),
                           frame_source, tuple(results), tuple(sorted(predicted - names)))
+
+
+def _video_stats(job: tuple, labels: LabelSet, size: tuple, metric: str, official: bool, frame_threshold: float,
+                 video_threshold: float) -> tuple[dict[str, MatchStats], dict[str, MatchStats]]:
+    """One video's frame and tube match statistics per label type (`evaluate_road`'s unit of parallel work)."""
+    video, frames, tubes, position = job
+    frame_stats = {t: frame_match_stats(video, t, num_classes(labels, t), dets, size, frame_threshold)
+                   for t, dets in frames.items()}
+    tube_stats = {t: tube_match_stats(video, t, len(labels[t]), video_tubes, size, metric, official, video_threshold,
+                                      position[t]) for t, video_tubes in tubes.items()}
+    return frame_stats, tube_stats
+
+
+def _map(fn: Any, items: Sequence[Any]) -> list:
+    return [fn(x) for x in items]
 
 
 def _label_type_ap(level: str, label_type: str, threshold: float, stats: list[MatchStats], labels: LabelSet,
@@ -180,7 +202,7 @@ def _frames_from_tube_predictions(tubes: Mapping[str, Mapping[str, Sequence]],
 def evaluate_road_files(annotations_path: str | os.PathLike, predictions_path: str | os.PathLike,
                         subset: str | Sequence[str] = "val", official: bool = True,
                         labels: str | LabelSet | None = None, eval_size: tuple[int, int] | None = None,
-                        metric: str = "stiou", trust_pickle: bool = False) -> RoadEvaluation:
+                        metric: str = "stiou", trust_pickle: bool = False, map_fn: Any = None) -> RoadEvaluation:
     """Evaluate a prediction pickle against an annotation JSON.
 
     Args:
@@ -194,6 +216,7 @@ def evaluate_road_files(annotations_path: str | os.PathLike, predictions_path: s
         metric: tube overlap, ``"stiou"``, ``"tiou"`` or ``"siou"``.
         trust_pickle: unpickle any object the prediction file names (it can run code); default: only
             containers, numbers, strings and numpy arrays.
+        map_fn: as in `evaluate_road`.
 
     Raises:
         ValueError: malformed annotations or predictions (the message names the file, and the tube or
@@ -202,4 +225,4 @@ def evaluate_road_files(annotations_path: str | os.PathLike, predictions_path: s
     annotations = load_road(annotations_path, labels)
     predictions = read_predictions(predictions_path, annotations.labels, None, set(annotations.videos), trust_pickle)
     return evaluate_road(annotations, subset, tubes=predictions.tubes, frames=predictions.frames,
-                         official=official, eval_size=eval_size, metric=metric)
+                         official=official, eval_size=eval_size, metric=metric, map_fn=map_fn)
