@@ -79,6 +79,8 @@ def test_train_events_from_tracks_runs_and_the_model_labels_tracks(tmp_path, cap
     (["--tracks", "{data}", "--annotations", "a.json"], "--tracks replaces --annotations"),
     (["--tracks", "{data}", "--image-size", "big"], "--image-size: expected WIDTHxHEIGHT"),
     (["--videos", "v"], "give --annotations and --videos, or --tracks"),
+    (["--tracks", "{data}", "--folds", "1"], "--folds K needs K >= 2"),
+    (["--tracks", "{data}", "--folds", "2", "--val-tracks", "{data}"], "replaces --val-tracks"),
 ])
 def test_train_events_tracks_errors(tmp_path, capsys, argv, match):
     pytest.importorskip("torch")
@@ -153,3 +155,71 @@ def test_checkpoint_from_before_the_physical_features_asks_for_a_retrain(tmp_pat
     torch.save(ckpt, path)
     with pytest.raises(ValueError, match="retrain with 'roadtrack train-events'"):
         load_checkpoint(path)
+
+
+def test_folds_train_one_model_per_fold_and_the_ensemble_averages_their_scores(tmp_path):
+    pytest.importorskip("torch")
+    from roadtrack.events.temporal import TemporalConfig, TemporalEventClassifier
+    from roadtrack.events.track_training import evaluate_tracks, train_events_from_tracks
+
+    files = [_video_csv(tmp_path / f"v{i}.csv", i) for i in range(4)]
+    config = TemporalConfig(labels="road_waymo", width=16, horizon_from_boxes=True)
+    result = train_events_from_tracks(files, tmp_path / "m", image_size=(1000, 500), epochs=2, config=config,
+                                      folds=2)
+    assert len(result.members) == 2 and result.train is result.members[0]
+    assert all((tmp_path / "m" / f"fold{j}" / "best.ckpt").is_file() for j in range(2))
+    assert result.thresholds["action"].shape == (len(ROAD_WAYMO.action),)
+    tracks = read_labelled_tracks(files[0], ROAD_WAYMO)
+    each = [TemporalEventClassifier.from_network(m.network, m.config, ego="tracks", image_size=(1000, 500))
+            .classify(tracks.tubes, None) for m in result.members]
+    assert not np.allclose(each[0][0].labels["action"], each[1][0].labels["action"])  # two different models
+    mean = evaluate_tracks(result, tracks)
+    for i in range(2):
+        for head in ("action", "loc"):
+            expected = (each[0][i].labels[head] + each[1][i].labels[head]) / 2
+            np.testing.assert_allclose(mean[i].labels[head], expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"folds": 5}, "at least 5 labelled-tracks files for 5 folds"),
+    ({"folds": 2, "val_files": ["x.csv"]}, "folds and val_files exclude each other"),
+])
+def test_folds_errors(tmp_path, kwargs, match):
+    from roadtrack.events.track_training import train_events_from_tracks
+
+    files = [_video_csv(tmp_path / f"v{i}.csv", i) for i in range(4)]
+    with pytest.raises(ValueError, match=match):
+        train_events_from_tracks(files, tmp_path / "m", epochs=1, **kwargs)
+
+
+def test_horizon_from_boxes_option_moves_the_features_horizon(tmp_path):
+    from roadtrack.core import Tube
+    from roadtrack.events.temporal import TemporalConfig, clean_tube_features
+
+    # a car (1.5 m, as high as the default camera) whose box is 60 px tall with its bottom on row 300 stands
+    # where the horizon is its roof line: row 240 of 500 (0.48), not the configured 0.4 (row 200)
+    frames = np.arange(20)
+    box = np.tile([570.0, 240.0, 630.0, 300.0], (20, 1)) + np.c_[frames, 0 * frames, frames, 0 * frames]
+    tube = Tube(1, frames, box, np.ones(20), np.full(20, ROAD_WAYMO.agent.index("Car")))
+    for from_boxes, row in ((False, 200.0), (True, 240.0)):
+        config = TemporalConfig(labels="road_waymo", horizon_from_boxes=from_boxes)
+        feats, geometry, _ = clean_tube_features([tube], None, config, ego="none", image_size=(1000, 500))
+        assert geometry.horizon == pytest.approx(row)
+        lateral = (600.0 - 500.0) / (300.0 - row)  # contact (600, 300) on frame 0: (u - W/2) / (v - v0)
+        assert feats[0].actor[0, 7] == pytest.approx(lateral / 2, abs=0.02)
+
+
+def test_train_events_cli_folds_writes_fold_checkpoints_and_thresholds(tmp_path, capsys):
+    pytest.importorskip("torch")
+    data = tmp_path / "tracks"
+    data.mkdir()
+    for i in range(3):
+        _video_csv(data / f"v{i}.csv", i)
+    code = main(["train-events", "--tracks", str(data), "--image-size", "1000x500", "--epochs", "1", "--width", "16",
+                 "--folds", "3", "--out", str(tmp_path / "model"), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "fold 2: " in out and "from 2 videos, " in out and "validation tubes from 1 videos" in out
+    assert sorted(p.name for p in (tmp_path / "model").glob("fold*/best.ckpt")) == ["best.ckpt"] * 3
+    thresholds = json.loads((tmp_path / "model" / "thresholds.json").read_text())
+    assert set(thresholds["loc"]) == set(ROAD_WAYMO.loc) and 0.05 <= thresholds["action"]["Stop"] <= 0.95
