@@ -116,6 +116,8 @@ def main() -> None:
     parser.add_argument("--out", default="runs/events-kitti")
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--folds", type=int, default=3, help="cross-validation folds of the learned model")
+    parser.add_argument("--smooth", default="1,5,9,15",
+                        help="candidate windows (frames) of the learned scores' moving average, chosen by the folds")
     parser.add_argument("--no-learned", action="store_true")
     parser.add_argument("--no-kinematic", action="store_true", help="only the learned model")
     args = parser.parse_args()
@@ -136,14 +138,15 @@ def main() -> None:
             results[f"kinematic ego={ego}"] = prf(truth, s >= 0.5)
             print(f"kinematic ego={ego} on {scope}: {time.perf_counter() - t0:.0f} s")
         if not args.no_learned and chosen is held:
-            truth, scores = learned(out, tracks, args.epochs, args.folds)
+            windows = [int(w) for w in args.smooth.split(",")]
+            truth, scores = learned(out, tracks, args.epochs, args.folds, windows)
             results.update(scores)
         reports.append(table(f"KITTI tracking, {scope}", truth, results))
         print(reports[-1] + "\n")
 
 
 def learned(out: Path, tracks: dict[str, LabelledTracks], epochs: int,
-            folds: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+            folds: int, smooth: list[int]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     from roadtrack.events.temporal import TemporalConfig
     from roadtrack.events.track_training import evaluate_tracks, train_events_from_tracks
     from roadtrack.events.training import TrainOptions
@@ -155,7 +158,7 @@ def learned(out: Path, tracks: dict[str, LabelledTracks], epochs: int,
     t0 = time.perf_counter()
     result = train_events_from_tracks(train, out / "model", ego_dir=out / "ego", image_size=kl.IMAGE_SIZE,
                                       fps=kl.FPS, epochs=epochs, options=options, config=config, folds=folds,
-                                      log=print)
+                                      smooth=smooth, log=print)
     print(f"learned: trained in {time.perf_counter() - t0:.0f} s")
     truths, scores = [], []
     for name in HELD_OUT:

@@ -223,3 +223,18 @@ def test_train_events_cli_folds_writes_fold_checkpoints_and_thresholds(tmp_path,
     assert sorted(p.name for p in (tmp_path / "model").glob("fold*/best.ckpt")) == ["best.ckpt"] * 3
     thresholds = json.loads((tmp_path / "model" / "thresholds.json").read_text())
     assert set(thresholds["loc"]) == set(ROAD_WAYMO.loc) and 0.05 <= thresholds["action"]["Stop"] <= 0.95
+
+
+def test_smooth_scores_and_macro_f1_by_hand():
+    from roadtrack.events.track_training import macro_f1, smooth_scores
+
+    scores = np.array([[0.0, 1.0], [0.0, 1.0], [0.9, 0.0], [0.0, 1.0]])
+    smoothed = smooth_scores(scores, 3)  # centred mean of 3 frames, 2 at the ends
+    np.testing.assert_allclose(smoothed[:, 0], [0.0, 0.3, 0.3, 0.45])
+    np.testing.assert_allclose(smoothed[:, 1], [1.0, 2 / 3, 2 / 3, 0.5])
+    assert smooth_scores(scores, 1) is scores
+    # column 0: positives on frames 2, 3; the best threshold (any up to 0.3) takes frames 1-3: F1 = 2 * 2 / (3 + 2);
+    # column 1 has no positives (not counted); column 2 is perfectly separable: F1 = 1
+    truth = np.array([[False, False, True], [False, False, False], [True, False, True], [True, False, False]])
+    pred = np.c_[smoothed, [0.9, 0.1, 0.8, 0.2]]
+    assert macro_f1({"action": pred}, {"action": truth}) == pytest.approx((0.8 + 1.0) / 2)

@@ -40,7 +40,8 @@ from roadtrack.events.tubes import agent_scores, finalize_tubes
 class TracksTrainResult:
     """`TrainResult` plus per-label thresholds (``{"action": (B,), "loc": (L,)}``) chosen on validation.
 
-    ``members`` holds every fold's result with ``folds`` >= 2 (``train`` is the first), else just ``train``.
+    ``members`` holds every fold's result with ``folds`` >= 2 (``train`` is the first), else just ``train``;
+    ``smooth`` is the moving-average window (frames) applied to the scores along each tube (`smooth_scores`).
     """
 
     train: TrainResult
@@ -48,6 +49,7 @@ class TracksTrainResult:
     image_size: tuple[float, float] | None
     fps: float
     members: list[TrainResult] = dataclasses.field(default_factory=list)
+    smooth: int = 1
 
 
 def ego_for(name: str, ego_dir: str | os.PathLike | None) -> str:
@@ -95,7 +97,7 @@ def train_events_from_tracks(files: Sequence[str | os.PathLike], out_dir: str | 
                              fps: float = 10.0, labels: str = "road_waymo", epochs: int = 40,
                              val_files: Sequence[str | os.PathLike] | None = None, val_count: int = 2,
                              options: TrainOptions | None = None, config: TemporalConfig | None = None,
-                             folds: int = 0, progress: bool = False,
+                             folds: int = 0, smooth: Sequence[int] = (1,), progress: bool = False,
                              log: Callable[[str], None] | None = None) -> TracksTrainResult:
     """Train on labelled-tracks CSVs; see the module docstring.
 
@@ -112,6 +114,8 @@ def train_events_from_tracks(files: Sequence[str | os.PathLike], out_dir: str | 
             track, no jitter, no dropped frames).
         config: model settings (default `TemporalConfig` with ``labels`` and ``fps``).
         folds: k >= 2: k-fold cross-validation over ``files`` (module doc) instead of validation videos.
+        smooth: candidate moving-average windows (frames) for the scores along each tube; the one with the best
+            validation macro F1 is kept (``smooth`` of the result) and the thresholds are chosen after it.
 
     Raises:
         ValueError: no files, nothing left to train on after taking the validation videos, fewer files than
@@ -153,7 +157,7 @@ def train_events_from_tracks(files: Sequence[str | os.PathLike], out_dir: str | 
     else:
         splits = [([s for f in samples_of(files, options.copies, options.jitter, options.drop) for s in f],
                    [s for f in samples_of(val_files, 1, 0.0, 0.0) for s in f], Path(out_dir))]
-    members, scored, truths = [], [], []
+    members, scored = [], []
     for j, (train, val, where) in enumerate(splits):
         if log is not None:
             n_val = len(files[j::folds]) if folds >= 2 else len(val_files)
@@ -164,11 +168,45 @@ def train_events_from_tracks(files: Sequence[str | os.PathLike], out_dir: str | 
             result = fit(train, val, config, options, where, None, progress, log)
         members.append(result)
         predictions = TemporalEventClassifier.from_network(result.network, config).predict([s.features for s in val])
-        scored.append({h: np.concatenate([p[h][s.labelled] for p, s in zip(predictions, val)]) for h in HEADS})
-        truths.append({h: np.concatenate([s.targets[h][s.labelled] for s in val]) > 0.5 for h in HEADS})
-    thresholds = {h: best_thresholds(np.concatenate([s[h] for s in scored]), np.concatenate([t[h] for t in truths]))
-                  for h in HEADS}
-    return TracksTrainResult(members[0], thresholds, image_size, fps, members)
+        scored += [(p, s) for p, s in zip(predictions, val)]
+    truth = {h: np.concatenate([s.targets[h][s.labelled] for _, s in scored]) > 0.5 for h in HEADS}
+
+    def pooled(window: int) -> dict[str, np.ndarray]:
+        return {h: np.concatenate([smooth_scores(p[h], window)[s.labelled] for p, s in scored]) for h in HEADS}
+
+    # the smoothing window with the best macro F1 (each label at its best threshold) on the validation scores
+    quality = {w: macro_f1(pooled(w), truth) for w in smooth}
+    window = max(quality, key=quality.get)
+    if log is not None:
+        log("validation macro F1 by smoothing window: " + ", ".join(f"{w}: {q:.3f}" for w, q in quality.items()))
+    scores = pooled(window)
+    thresholds = {h: best_thresholds(scores[h], truth[h]) for h in HEADS}
+    return TracksTrainResult(members[0], thresholds, image_size, fps, members, window)
+
+
+def smooth_scores(scores: np.ndarray, window: int) -> np.ndarray:
+    """(T, C) scores along one tube -> their centred moving average over ``window`` frames (fewer at the ends).
+
+    Example:
+        >>> smooth_scores(np.array([[0.0], [0.0], [0.9], [0.0]]), 3)[:, 0].round(2).tolist()
+        [0.0, 0.3, 0.3, 0.45]
+    """
+    if window <= 1 or len(scores) == 0:
+        return scores
+    kernel = np.ones(window)
+    total = np.stack([np.convolve(scores[:, c], kernel, "same") for c in range(scores.shape[1])], 1)
+    return total / np.convolve(np.ones(len(scores)), kernel, "same")[:, None]
+
+
+def macro_f1(scores: dict[str, np.ndarray], truth: dict[str, np.ndarray]) -> float:
+    """Mean over the labels with positives of the F1 at each label's best threshold (`best_thresholds`)."""
+    values = []
+    for h in scores:
+        cut = best_thresholds(scores[h], truth[h])
+        pred, pos = scores[h] >= cut, truth[h]
+        for c in np.flatnonzero(pos.any(0)):
+            values.append(2 * (pred[:, c] & pos[:, c]).sum() / max(pred[:, c].sum() + pos[:, c].sum(), 1))
+    return float(np.mean(values)) if values else 0.0
 
 
 def best_thresholds(scores: np.ndarray, truth: np.ndarray, grid: np.ndarray = np.arange(0.05, 0.96, 0.05)
@@ -189,7 +227,8 @@ def evaluate_tracks(result: TracksTrainResult, tracks: LabelledTracks, ego: str 
     """The trained classifier's labelled tubes for one video's tracks (ego: a CSV, or the tracks).
 
     With several ``members`` (folds), the action and location scores are the means of the members' scores
-    (all members share the config, so the features are computed once).
+    (all members share the config, so the features are computed once), then smoothed along the tube
+    (``result.smooth``).
     """
     members = result.members or [result.train]
     classifier = TemporalEventClassifier.from_network(members[0].network, members[0].config, ego=ego or "tracks",
@@ -198,7 +237,7 @@ def evaluate_tracks(result: TracksTrainResult, tracks: LabelledTracks, ego: str 
     runs = [TemporalEventClassifier.from_network(m.network, m.config).predict(feats) for m in members]
     out = []
     for i, tube in enumerate(clean):
-        scores = {h: np.mean([run[i][h] for run in runs], axis=0) for h in HEADS}
+        scores = {h: smooth_scores(np.mean([run[i][h] for run in runs], axis=0), result.smooth) for h in HEADS}
         scores["agent"] = agent_scores(tube, len(classifier.labels.agent), classifier.class_map)
         out.append(dataclasses.replace(tube, labels=compose(scores, classifier.labels)))
     return out
