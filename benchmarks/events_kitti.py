@@ -1,6 +1,7 @@
 """Road events on real trajectories: KITTI tracking, labels from the 3D boxes, classifiers given only 2D boxes.
 
-    python benchmarks/events_kitti.py [--out runs/events-kitti] [--epochs 40] [--no-learned]
+    python benchmarks/events_kitti.py [--out runs/events-kitti] [--epochs 20] [--folds 3] [--smooth 1,5,9,15]
+                                      [--no-learned | --no-kinematic]
 
 1. `kitti_labels.py` derives per object-frame action and location labels (``Stop``, ``MovAway``, ``MovTow``,
    ``XingFmLft``, ``XingFmRht``, ``TurLft``, ``TurRht``; ``VehLane``, ``OutgoLane``, ``IncomLane``, ``LftPav``,
@@ -9,12 +10,17 @@
 2. The kinematic classifier (``road_waymo`` lists, right-hand traffic, camera defaults from the 1242 x 375 image
    size, 10 fps) labels the 2D boxes of every track, ego motion estimated from the tracks (``ego="tracks"``);
    for reference also with the label-derived ego motion as a CSV (``ego=CSV``).
-3. The learned classifier is trained with `train_events_from_tracks` (what ``roadtrack train-events --tracks``
-   runs) on the training sequences (every sequence whose number is not 2 mod 3), epochs and thresholds chosen
-   on two of those held back for validation, and scored on the held-out sequences 0002, 0005, ..., 0020.
+3. The learned classifier is trained with `train_events_from_tracks` (what ``roadtrack train-events --tracks
+   --folds K`` runs) on the 14 training sequences (every sequence whose number is not 2 mod 3) by K-fold
+   cross-validation over them (``--folds``, default 3: sequence i of the 14 by name in fold i mod K): one model
+   per fold, its epoch the best by validation mAP on its own fold; the smoothing window of the scores along
+   each track (``--smooth`` candidates) and the per-label thresholds chosen on the out-of-fold scores of all 14;
+   the K models' mean score is the classifier. It estimates the horizon from the boxes (as the kinematic one
+   does) and sees the label-derived ego motion (``ego/<seq>.csv``) in training and test. Nothing is chosen on
+   the held-out sequences 0002, 0005, ..., 0020, where it is scored.
 
 Scores: per label, precision / recall / F1 over the labelled object-frames (a label is predicted when its
-score is at least 0.5; the learned model uses per-label thresholds chosen on its validation sequences), macro
+score is at least 0.5; the learned model uses its per-label thresholds chosen out of fold), macro
 F1 over the 12 labels, next to the majority floor: answering, for every object-frame, the most frequent motion
 label (``Stop``) and the most frequent location label of the scored frames.
 """
