@@ -26,6 +26,15 @@ def _video_csv(path, seed):
     return path
 
 
+def _tracks_dir(tmp_path, count):
+    """``tmp_path/tracks`` holding ``v0.csv`` ... (`_video_csv`, one seed each)."""
+    data = tmp_path / "tracks"
+    data.mkdir()
+    for i in range(count):
+        _video_csv(data / f"v{i}.csv", i)
+    return data
+
+
 def test_labelled_tracks_csv(tmp_path):
     tracks = read_labelled_tracks(_video_csv(tmp_path / "v0.csv", 0), ROAD_WAYMO)
     assert tracks.name == "v0" and [t.track_id for t in tracks.tubes] == [1, 2]
@@ -54,10 +63,7 @@ def test_train_events_from_tracks_runs_and_the_model_labels_tracks(tmp_path, cap
     pytest.importorskip("torch")
     from roadtrack.events.temporal import TemporalEventClassifier
 
-    data = tmp_path / "tracks"
-    data.mkdir()
-    for i in range(4):
-        _video_csv(data / f"v{i}.csv", i)
+    data = _tracks_dir(tmp_path, 4)
     ego = tmp_path / "ego"
     ego.mkdir()
     (ego / "v0.csv").write_text("frame,speed_mps,yaw_rate_rps\n0,5,0\n19,5,0\n")  # others: from the tracks
@@ -211,10 +217,7 @@ def test_horizon_from_boxes_option_moves_the_features_horizon(tmp_path):
 
 def test_train_events_cli_folds_writes_fold_checkpoints_and_thresholds(tmp_path, capsys):
     pytest.importorskip("torch")
-    data = tmp_path / "tracks"
-    data.mkdir()
-    for i in range(3):
-        _video_csv(data / f"v{i}.csv", i)
+    data = _tracks_dir(tmp_path, 3)
     code = main(["train-events", "--tracks", str(data), "--image-size", "1000x500", "--epochs", "1", "--width", "16",
                  "--folds", "3", "--out", str(tmp_path / "model"), "--no-progress"])
     out = capsys.readouterr().out
