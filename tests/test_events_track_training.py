@@ -236,6 +236,7 @@ def test_smooth_scores_and_macro_f1_by_hand():
     np.testing.assert_allclose(smoothed[:, 0], [0.0, 0.3, 0.3, 0.45])
     np.testing.assert_allclose(smoothed[:, 1], [1.0, 2 / 3, 2 / 3, 0.5])
     assert smooth_scores(scores, 1) is scores
+    np.testing.assert_allclose(smooth_scores(scores, 9), np.tile(scores.mean(0), (4, 1)))  # window > tube
     # column 0: positives on frames 2, 3; the best threshold (any up to 0.3) takes frames 1-3: F1 = 2 * 2 / (3 + 2);
     # column 1 has no positives (not counted); column 2 is perfectly separable: F1 = 1
     truth = np.array([[False, False, True], [False, False, False], [True, False, True], [True, False, False]])

@@ -193,9 +193,11 @@ def smooth_scores(scores: np.ndarray, window: int) -> np.ndarray:
     """
     if window <= 1 or len(scores) == 0:
         return scores
-    kernel = np.ones(window)
-    total = np.stack([np.convolve(scores[:, c], kernel, "same") for c in range(scores.shape[1])], 1)
-    return total / np.convolve(np.ones(len(scores)), kernel, "same")[:, None]
+    n = len(scores)
+    total = np.concatenate([np.zeros((1, scores.shape[1])), np.cumsum(scores, 0)])
+    lo = np.clip(np.arange(n) - window // 2, 0, n)
+    hi = np.clip(np.arange(n) - window // 2 + window, 0, n)
+    return (total[hi] - total[lo]) / (hi - lo)[:, None]
 
 
 def macro_f1(scores: dict[str, np.ndarray], truth: dict[str, np.ndarray]) -> float:
