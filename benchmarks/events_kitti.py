@@ -14,7 +14,9 @@
    --folds K`` runs) on the 14 training sequences (every sequence whose number is not 2 mod 3) by K-fold
    cross-validation over them (``--folds``, default 3: sequence i of the 14 by name in fold i mod K): one model
    per fold, its epoch the best by validation mAP on its own fold; the smoothing window of the scores along
-   each track (``--smooth`` candidates) and the per-label thresholds chosen on the out-of-fold scores of all 14;
+   each track (``--smooth`` candidates), the weight of the network's scores against the kinematic rules' scores
+   it sees as inputs (1, 0.75, 0.5, 0.25; `blend_rules`) and then the per-label thresholds are chosen on the
+   out-of-fold scores of all 14;
    the K models' mean score is the classifier. It estimates the horizon from the boxes (as the kinematic one
    does) and sees the label-derived ego motion (``ego/<seq>.csv``) in training and test. Nothing is chosen on
    the held-out sequences 0002, 0005, ..., 0020, where it is scored.
@@ -120,7 +122,7 @@ def run_kinematic(tracks: dict[str, LabelledTracks], out: Path, ego: str) -> tup
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/events-kitti")
-    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--folds", type=int, default=3, help="cross-validation folds of the learned model")
     parser.add_argument("--smooth", default="1,5,9,15",
                         help="candidate windows (frames) of the learned scores' moving average, chosen by the folds")
@@ -164,7 +166,7 @@ def learned(out: Path, tracks: dict[str, LabelledTracks], epochs: int,
     t0 = time.perf_counter()
     result = train_events_from_tracks(train, out / "model", ego_dir=out / "ego", image_size=kl.IMAGE_SIZE,
                                       fps=kl.FPS, epochs=epochs, options=options, config=config, folds=folds,
-                                      smooth=smooth, log=print)
+                                      smooth=smooth, blend=(1.0, 0.75, 0.5, 0.25), log=print)
     print(f"learned: trained in {time.perf_counter() - t0:.0f} s")
     truths, scores = [], []
     for name in HELD_OUT:

@@ -32,7 +32,9 @@ from roadtrack.core import Tube
 from roadtrack.events.temporal import HEADS, TemporalConfig, TemporalEventClassifier, clean_tube_features
 from roadtrack.events.track_file import LabelledTracks, read_labelled_tracks
 from roadtrack.events.training import Sample, TrainOptions, TrainResult, fit
+from roadtrack.core.labels import LabelSet
 from roadtrack.events.compose import compose
+from roadtrack.events.features import RULE_LABELS, TubeFeatures
 from roadtrack.events.tubes import agent_scores, finalize_tubes
 
 
@@ -41,7 +43,8 @@ class TracksTrainResult:
     """`TrainResult` plus per-label thresholds (``{"action": (B,), "loc": (L,)}``) chosen on validation.
 
     ``members`` holds every fold's result with ``folds`` >= 2 (``train`` is the first), else just ``train``;
-    ``smooth`` is the moving-average window (frames) applied to the scores along each tube (`smooth_scores`).
+    ``smooth`` is the moving-average window (frames) applied to the scores along each tube (`smooth_scores`);
+    ``blend`` the network's weight against the kinematic rules' scores it sees as inputs (`blend_rules`).
     """
 
     train: TrainResult
@@ -50,6 +53,7 @@ class TracksTrainResult:
     fps: float
     members: list[TrainResult] = dataclasses.field(default_factory=list)
     smooth: int = 1
+    blend: float = 1.0
 
 
 def ego_for(name: str, ego_dir: str | os.PathLike | None) -> str:
@@ -97,7 +101,8 @@ def train_events_from_tracks(files: Sequence[str | os.PathLike], out_dir: str | 
                              fps: float = 10.0, labels: str = "road_waymo", epochs: int = 40,
                              val_files: Sequence[str | os.PathLike] | None = None, val_count: int = 2,
                              options: TrainOptions | None = None, config: TemporalConfig | None = None,
-                             folds: int = 0, smooth: Sequence[int] = (1,), progress: bool = False,
+                             folds: int = 0, smooth: Sequence[int] = (1,), blend: Sequence[float] = (1.0,),
+                             progress: bool = False,
                              log: Callable[[str], None] | None = None) -> TracksTrainResult:
     """Train on labelled-tracks CSVs; see the module docstring.
 
@@ -116,6 +121,8 @@ def train_events_from_tracks(files: Sequence[str | os.PathLike], out_dir: str | 
         folds: k >= 2: k-fold cross-validation over ``files`` (module doc) instead of validation videos.
         smooth: candidate moving-average windows (frames) for the scores along each tube; the one with the best
             validation macro F1 is kept (``smooth`` of the result) and the thresholds are chosen after it.
+        blend: candidate weights of the network against the kinematic rules' scores (`blend_rules`), chosen
+            together with ``smooth``.
 
     Raises:
         ValueError: no files, nothing left to train on after taking the validation videos, fewer files than
@@ -171,17 +178,43 @@ def train_events_from_tracks(files: Sequence[str | os.PathLike], out_dir: str | 
         scored += [(p, s) for p, s in zip(predictions, val)]
     truth = {h: np.concatenate([s.targets[h][s.labelled] for _, s in scored]) > 0.5 for h in HEADS}
 
-    def pooled(window: int) -> dict[str, np.ndarray]:
-        return {h: np.concatenate([smooth_scores(p[h], window)[s.labelled] for p, s in scored]) for h in HEADS}
+    def pooled(window: int, weight: float) -> dict[str, np.ndarray]:
+        post = [finish(p, s.features, label_set, weight, window) for p, s in scored]
+        return {h: np.concatenate([q[h][s.labelled] for q, (_, s) in zip(post, scored)]) for h in HEADS}
 
-    # the smoothing window with the best macro F1 (each label at its best threshold) on the validation scores
-    quality = {w: macro_f1(pooled(w), truth) for w in smooth}
-    window = max(quality, key=quality.get)
+    # the smoothing window and blend weight with the best macro F1 (each label at its best threshold) on the
+    # validation scores (out of fold with folds)
+    quality = {(w, a): macro_f1(pooled(w, a), truth) for w in smooth for a in blend}
+    window, weight = max(quality, key=quality.get)
     if log is not None:
-        log("validation macro F1 by smoothing window: " + ", ".join(f"{w}: {q:.3f}" for w, q in quality.items()))
-    scores = pooled(window)
+        log("validation macro F1 by (smoothing window, blend): " +
+            ", ".join(f"{k}: {q:.3f}" for k, q in quality.items()))
+    scores = pooled(window, weight)
     thresholds = {h: best_thresholds(scores[h], truth[h]) for h in HEADS}
-    return TracksTrainResult(members[0], thresholds, image_size, fps, members, window)
+    return TracksTrainResult(members[0], thresholds, image_size, fps, members, window, weight)
+
+
+def blend_rules(scores: dict[str, np.ndarray], features: TubeFeatures, labels: LabelSet,
+                weight: float) -> dict[str, np.ndarray]:
+    """``weight`` x the network's scores + (1 - ``weight``) x the kinematic rules' (`RULE_LABELS`, part of the
+    tube's features) for the labels the rules score; the network's alone for the others."""
+    if weight >= 1.0:
+        return scores
+    rules = features.actor[:, -len(RULE_LABELS):]
+    out = {}
+    for h, values in scores.items():
+        cols = [(j, RULE_LABELS.index(n)) for j, n in enumerate(labels[h]) if n in RULE_LABELS]
+        mixed = values.copy()
+        for j, r in cols:
+            mixed[:, j] = weight * values[:, j] + (1.0 - weight) * rules[:, r]
+        out[h] = mixed
+    return out
+
+
+def finish(scores: dict[str, np.ndarray], features: TubeFeatures, labels: LabelSet, weight: float,
+           window: int) -> dict[str, np.ndarray]:
+    """The network's scores of one tube blended with the rules' (`blend_rules`), then smoothed (`smooth_scores`)."""
+    return {h: smooth_scores(v, window) for h, v in blend_rules(scores, features, labels, weight).items()}
 
 
 def smooth_scores(scores: np.ndarray, window: int) -> np.ndarray:
@@ -229,8 +262,8 @@ def evaluate_tracks(result: TracksTrainResult, tracks: LabelledTracks, ego: str 
     """The trained classifier's labelled tubes for one video's tracks (ego: a CSV, or the tracks).
 
     With several ``members`` (folds), the action and location scores are the means of the members' scores
-    (all members share the config, so the features are computed once), then smoothed along the tube
-    (``result.smooth``).
+    (all members share the config, so the features are computed once), then blended with the rules' scores
+    (``result.blend``) and smoothed along the tube (``result.smooth``).
     """
     members = result.members or [result.train]
     classifier = TemporalEventClassifier.from_network(members[0].network, members[0].config, ego=ego or "tracks",
@@ -239,7 +272,8 @@ def evaluate_tracks(result: TracksTrainResult, tracks: LabelledTracks, ego: str 
     runs = [TemporalEventClassifier.from_network(m.network, m.config).predict(feats) for m in members]
     out = []
     for i, tube in enumerate(clean):
-        scores = {h: smooth_scores(np.mean([run[i][h] for run in runs], axis=0), result.smooth) for h in HEADS}
+        mean = {h: np.mean([run[i][h] for run in runs], axis=0) for h in HEADS}
+        scores = finish(mean, feats[i], classifier.labels, result.blend, result.smooth)
         scores["agent"] = agent_scores(tube, len(classifier.labels.agent), classifier.class_map)
         out.append(dataclasses.replace(tube, labels=compose(scores, classifier.labels)))
     return out
