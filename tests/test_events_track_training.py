@@ -242,3 +242,21 @@ def test_smooth_scores_and_macro_f1_by_hand():
     truth = np.array([[False, False, True], [False, False, False], [True, False, True], [True, False, False]])
     pred = np.c_[smoothed, [0.9, 0.1, 0.8, 0.2]]
     assert macro_f1({"action": pred}, {"action": truth}) == pytest.approx((0.8 + 1.0) / 2)
+
+
+def test_blend_rules_mixes_only_the_labels_the_rules_score():
+    from roadtrack.events.features import RULE_LABELS, TubeFeatures
+    from roadtrack.events.track_training import blend_rules, finish
+
+    actor = np.zeros((2, 30), np.float32)
+    actor[:, -len(RULE_LABELS) + RULE_LABELS.index("MovTow")] = 1.0  # the rules say MovTow on both frames
+    feats = TubeFeatures(actor, np.zeros((2, 1, 3)), np.zeros((2, 1), bool))
+    net = {h: np.full((2, len(ROAD_WAYMO[h])), 0.2) for h in ("action", "loc")}
+    mixed = blend_rules(net, feats, ROAD_WAYMO, 0.75)
+    action = ROAD_WAYMO.action
+    assert mixed["action"][0, action.index("MovTow")] == pytest.approx(0.75 * 0.2 + 0.25 * 1.0)
+    assert mixed["action"][0, action.index("Stop")] == pytest.approx(0.75 * 0.2)  # rules' Stop is 0
+    unscored = next(n for n in action if n not in RULE_LABELS)
+    assert mixed["action"][0, action.index(unscored)] == pytest.approx(0.2)  # the network's alone
+    assert blend_rules(net, feats, ROAD_WAYMO, 1.0) is net
+    np.testing.assert_allclose(finish(net, feats, ROAD_WAYMO, 0.75, 3)["action"], mixed["action"])  # flat in time
