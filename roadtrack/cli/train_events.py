@@ -26,6 +26,10 @@ def add_parser(sub: Any) -> None:
                    help="instead of annotations and videos: folder of labelled-tracks CSVs, one per video; the "
                         "last two by name are the validation videos unless --val-tracks is given")
     p.add_argument("--val-tracks", default=None, metavar="DIR", help="folder of validation labelled-tracks CSVs")
+    p.add_argument("--folds", type=int, default=0, metavar="K",
+                   help="with --tracks: K-fold cross-validation over the files instead of validation videos (K >= 2; "
+                        "file i by name is in fold i mod K): OUT/fold<j>/best.ckpt per fold, per-label thresholds "
+                        "chosen on the out-of-fold scores (written to OUT/thresholds.json)")
     p.add_argument("--ego-dir", default=None, metavar="DIR",
                    help="with --tracks: per-video ego-motion CSVs (<video>.csv; frame,speed_mps,yaw_rate_rps)")
     p.add_argument("--image-size", default=None, metavar="WxH",
@@ -82,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_tracks(args: argparse.Namespace) -> int:
+    import json
     from pathlib import Path
 
     from roadtrack.core.labels import label_set
@@ -89,6 +94,8 @@ def _run_tracks(args: argparse.Namespace) -> int:
     from roadtrack.events.track_training import train_events_from_tracks
     from roadtrack.events.training import TrainOptions
 
+    if args.folds == 1 or args.folds < 0 or (args.folds and args.val_tracks):
+        raise ValueError("--folds K needs K >= 2 and replaces --val-tracks")
     if args.annotations or args.videos or args.resume:
         raise ValueError("--tracks replaces --annotations and --videos (and does not --resume); give one or the other")
     for name, path in (("--tracks", args.tracks), ("--val-tracks", args.val_tracks), ("--ego-dir", args.ego_dir)):
@@ -100,16 +107,22 @@ def _run_tracks(args: argparse.Namespace) -> int:
     val = sorted(Path(args.val_tracks).glob("*.csv")) if args.val_tracks else None
     size = _image_size(args.image_size) if args.image_size else None
     labels = label_set(args.labels or "road_waymo").name
-    config = TemporalConfig(labels=labels, width=args.width - args.width % 4, fps=args.fps)
+    # no pixels: the horizon the boxes imply beats a fixed fraction (the kinematic classifier does the same)
+    config = TemporalConfig(labels=labels, width=args.width - args.width % 4, fps=args.fps, horizon_from_boxes=True)
     options = TrainOptions(batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device,
                            threads=args.threads or None, copies=1, jitter=0.0, drop=0.0)
     result = train_events_from_tracks(files, args.out, args.ego_dir, size, args.fps, labels, args.epochs, val,
-                                      options=options, config=config, progress=not args.no_progress, log=print)
-    history = result.train.history
-    best = max(history, key=lambda r: r["val_mAP"]) if history else None
-    if best is not None:
-        print(f"best epoch {best['epoch'] + 1}: val mAP action {best['val_action']:.1f}, loc {best['val_loc']:.1f}")
-    print(f"trained in {result.train.seconds:.0f} s; wrote {result.train.best} and {result.train.last}")
+                                      options=options, config=config, folds=args.folds,
+                                      progress=not args.no_progress, log=print)
+    for member in result.members:
+        best = max(member.history, key=lambda r: r["val_mAP"]) if member.history else None
+        if best is not None:
+            print(f"best epoch {best['epoch'] + 1}: val mAP action {best['val_action']:.1f}, "
+                  f"loc {best['val_loc']:.1f}")
+        print(f"trained in {member.seconds:.0f} s; wrote {member.best} and {member.last}")
+    names = config.label_set
+    thresholds = {h: dict(zip(names[h], result.thresholds[h].round(2).tolist())) for h in result.thresholds}
+    Path(args.out, "thresholds.json").write_text(json.dumps(thresholds, indent=1) + "\n")
     return 0
 
 

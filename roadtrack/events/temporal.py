@@ -24,7 +24,7 @@ from roadtrack.core.labels import LabelSet, label_set
 from roadtrack.events.compose import compose
 from roadtrack.events.features import TubeFeatures, actor_dim, context_dim, tube_features
 from roadtrack.events.ego import observe_ego
-from roadtrack.events.geometry import AGENT_HEIGHT, CameraGeometry
+from roadtrack.events.geometry import AGENT_HEIGHT, CameraGeometry, horizon_from_boxes
 from roadtrack.events.labels import agent_class_map, agent_name
 from roadtrack.events.tubes import TubeOptions, agent_scores, finalize_tubes
 
@@ -54,6 +54,8 @@ class TemporalConfig:
         context: other agents attended to per frame.
         half_window: motion measured over t - k .. t + k frames.
         horizon: horizon row (fraction of the height) for the ego-motion estimate.
+        horizon_from_boxes: use the horizon the road users' boxes imply (`horizon_from_boxes`, as the kinematic
+            classifier does) when there are enough of them, else ``horizon``; off in checkpoints from before.
         tube_max_gap, tube_smooth, tube_min_length: `TubeOptions` applied to tubes before features.
         focal, camera_height: the camera of the physical features (None: `CameraGeometry.from_image` defaults;
             the horizon is ``horizon``).
@@ -67,6 +69,7 @@ class TemporalConfig:
     context: int = 6
     half_window: int = 2
     horizon: float = 0.4
+    horizon_from_boxes: bool = False
     tube_max_gap: int = 8
     tube_smooth: int = 3
     tube_min_length: int = 5
@@ -190,12 +193,18 @@ def clean_tube_features(clean: Sequence[Tube], video: Any, config: TemporalConfi
     horizon = config.horizon if horizon is None else horizon
     height = config.camera_height if height is None else height
     names = [agent_name(t, class_map, labels) for t in clean]
+    heights = [AGENT_HEIGHT.get(n) for n in names]
     fps = float(getattr(video, "fps", None) or config.fps)
-    obs, geometry, source = observe_ego(ego, video, clean, fps,
-                                        lambda size: CameraGeometry.from_image(size, focal, horizon, height),
-                                        image_size, [AGENT_HEIGHT.get(n) for n in names])
+    from_boxes = config.horizon_from_boxes and (camera is None or camera[1] is None)
+
+    def geometry_of(size):
+        row = horizon_from_boxes([t.xyxy for t in clean], heights, size, height) if from_boxes else None
+        return CameraGeometry.from_image(size, focal, horizon if row is None else row, height)
+
+    obs, geometry, source = observe_ego(ego, video, clean, fps, geometry_of, image_size, heights)
     feats = tube_features(clean, obs, obs.size, len(labels.agent), class_map, config.context, config.half_window,
-                          config.horizon, geometry, fps, names, labels)
+                          geometry.horizon / obs.size[1] if from_boxes else config.horizon, geometry, fps, names,
+                          labels)
     return feats, geometry, source
 
 
