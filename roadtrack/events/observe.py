@@ -16,6 +16,7 @@ import numpy as np
 
 from roadtrack.core import Tube
 
+WORK_WIDTH = 320.0  # pixels: ego motion is estimated on frames shrunk to this width (faster, as good)
 CELLS = 3  # the box is described on a CELLS x CELLS grid
 BANDS = ("red", "amber", "green", "white")
 APPEARANCE_DIM = CELLS * CELLS * (3 + len(BANDS))
@@ -33,12 +34,17 @@ class VideoObservations:
             ``first_frame`` (identity when the video gave no estimate).
         size: (width, height) of the frames, pixels; None when no frames were seen.
         appearance: one (T, APPEARANCE_DIM) float32 array per tube (zeros where no pixels were seen).
+        flow: per frame pair (``to_first`` row i to i + 1), the road corners tracked between them, (N, 4)
+            ``[u0, v0, u1, v1]`` pixels of the full frame; None unless asked for (`observe_video`).
+        repeated: per frame pair, True where the later frame repeats the earlier one; None unless ``flow`` is set.
     """
 
     first_frame: int
     to_first: np.ndarray
     size: tuple[int, int] | None
     appearance: list[np.ndarray]
+    flow: list[np.ndarray] | None = None
+    repeated: np.ndarray | None = None
 
     def homography(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         """(N, 3, 3) homographies carrying ground pixels of frames ``src`` (N,) to frames ``dst`` (N,)."""
@@ -62,7 +68,7 @@ def size_from_boxes(tubes: Sequence[Tube]) -> tuple[float, float]:
 
 
 def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_points: int = 200,
-                  motion: bool = True) -> VideoObservations:
+                  motion: bool = True, keep_flow: bool = False) -> VideoObservations:
     """Scan a video once for ground-plane motion and box appearance.
 
     Args:
@@ -72,6 +78,8 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
             do not move with the ground plane).
         max_points: corners tracked per frame pair.
         motion: estimate the ego-motion (False: appearance only, identity homographies).
+        keep_flow: also keep the tracked road corners and repeated frames (``flow``, ``repeated``) for a
+            rigid ground fit (`roadtrack.events.ground_ego`); the homographies are then not fitted.
 
     Returns:
         `VideoObservations`; without a video, `blind_observations`.
@@ -87,6 +95,8 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
             boxes_by_frame.setdefault(frame, []).append((ti, row, tube.xyxy[row]))
     appearance = [np.zeros((len(t), APPEARANCE_DIM), np.float32) for t in tubes]
     steps: list[np.ndarray] = []
+    flow: list[np.ndarray] = []
+    repeated: list[bool] = []
     first, size, prev, prev_boxes = None, None, None, np.zeros((0, 4))
     for frame in source:
         if frame.image is None:
@@ -101,10 +111,16 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
             for (ti, row, _), d in zip(entries, desc):
                 appearance[ti][row] = d
         # Ego-motion at <= 320 pixels wide: a few times faster, and the homography is as good at that scale.
-        shrink = min(1.0, 320.0 / image.shape[1])
+        shrink = min(1.0, WORK_WIDTH / image.shape[1])
         grey = cv2.cvtColor(cv2.resize(image, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
                             if shrink < 1 else image, cv2.COLOR_BGR2GRAY)
         if prev is not None and not motion:
+            steps.append(np.eye(3))
+        elif prev is not None and keep_flow:
+            pairs = _road_flow(prev, grey, np.concatenate([prev_boxes, boxes]) * shrink, horizon, max_points)
+            flow.append(pairs / shrink)
+            # a container that repeats frames to reach its nominal rate: no pixel changes at all
+            repeated.append(bool(np.abs(prev.astype(np.int16) - grey).mean() < 0.5))
             steps.append(np.eye(3))
         elif prev is not None:
             small = _ground_motion(prev, grey, np.concatenate([prev_boxes, boxes]) * shrink, horizon, max_points,
@@ -119,7 +135,32 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
     to_first[0] = np.eye(3)
     for i, step in enumerate(steps):  # to_first[i + 1] = to_first[i] @ inv(step)
         to_first[i + 1] = to_first[i] @ np.linalg.inv(step)
+    if keep_flow and motion:
+        return VideoObservations(first, to_first, size, appearance, flow, np.array(repeated, bool))
     return VideoObservations(first, to_first, size, appearance)
+
+
+def _road_flow(prev: np.ndarray, cur: np.ndarray, boxes: np.ndarray, horizon: float, max_points: int) -> np.ndarray:
+    """(N, 4) ``[u0, v0, u1, v1]`` corners below row ``horizon`` x H and outside ``boxes``, tracked ``prev`` -> ``cur``.
+
+    Kept only when tracking back from ``cur`` lands within half a pixel of the start (a corner that slid along
+    a lane line or was lost in a flat patch does not come back).
+    """
+    h, w = prev.shape
+    mask = np.zeros((h, w), np.uint8)
+    mask[int(horizon * h) + 2:] = 255
+    pad = np.c_[-(boxes[:, 2:] - boxes[:, :2]) * 0.15, (boxes[:, 2:] - boxes[:, :2]) * 0.15]
+    for x1, y1, x2, y2 in np.round(boxes + pad).astype(int).tolist():
+        mask[max(y1, 0):max(y2, 0), max(x1, 0):max(x2, 0)] = 0
+    points = cv2.goodFeaturesToTrack(prev, max_points, 0.005, 5, mask=mask, blockSize=5)
+    if points is None:
+        return np.zeros((0, 4))
+    params = dict(winSize=(15, 15), maxLevel=3)
+    moved, status, _ = cv2.calcOpticalFlowPyrLK(prev, cur, points, None, **params)
+    back, status_back, _ = cv2.calcOpticalFlowPyrLK(cur, prev, moved, None, **params)
+    ok = (status.reshape(-1) == 1) & (status_back.reshape(-1) == 1) & \
+        (np.linalg.norm((back - points).reshape(-1, 2), axis=1) < 0.5)
+    return np.c_[points.reshape(-1, 2)[ok], moved.reshape(-1, 2)[ok]].astype(np.float64)
 
 
 def _ground_motion(prev: np.ndarray, cur: np.ndarray, boxes: np.ndarray, horizon: float, max_points: int,

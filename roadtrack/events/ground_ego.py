@@ -1,0 +1,159 @@
+"""Ego motion from road-surface corners: a rigid ground-plane step per frame pair, then a plausible, smooth series.
+
+A corner on the road at ground point p = (X, Z) (`CameraGeometry.ground`) of one frame is, in the next frame,
+at q = R(yaw) (p - (0, d)) (`ego_step`): the car advanced ``d`` metres and turned ``yaw`` radians. One point
+fixes both: |q| = |p - (0, d)| gives d = Z - sqrt(|q|^2 - X^2), and yaw is the change of its bearing. So every
+tracked corner proposes a step; the step most corners agree with *in pixels* (far points constrain the yaw,
+near ones the advance) wins (RANSAC over the proposals), and a few Gauss-Newton iterations on its inliers'
+pixel errors refine it. Two parameters instead of a homography's eight: a few road corners cannot shear it.
+
+A car is not a rocket: steps implying more than ``max_speed`` m/s or ``max_yaw_rate`` rad/s, or far from their
+neighbours' median, are rejected and filled from their neighbours (`ego_series`). When most steps are
+implausible at the container's frame rate, the frames probably were not captured at that rate (nuScenes 2 Hz
+keyframes in a 20 fps file): `ego_series` says so in its report instead of guessing.
+
+Example:
+    >>> from roadtrack.events.geometry import CameraGeometry, ego_step
+    >>> cam = CameraGeometry.from_image((1000, 500), focal=800.0, camera_height=1.5)
+    >>> ground = np.array([[-2.0, 8.0], [1.0, 12.0], [3.0, 20.0], [-4.0, 30.0]])
+    >>> moved = (ego_step(0.5, 0.01)[0] @ np.c_[ground, np.ones(4)].T).T[:, :2]
+    >>> step = fit_ground_step(cam.pixels(ground), cam.pixels(moved), cam)
+    >>> round(step.forward, 3), round(step.yaw, 4)
+    (0.5, 0.01)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+import numpy as np
+
+from roadtrack.events.geometry import CameraGeometry, ego_step
+
+MAX_SPEED = 70.0  # m/s (250 km/h): anything faster is a bad fit or a wrong frame rate
+MAX_YAW_RATE = 1.0  # rad/s: a tight turn at walking pace; a car at speed yaws far less
+
+
+@dataclasses.dataclass(frozen=True)
+class GroundStep:
+    """One frame pair's ego step: ``forward`` metres and ``yaw`` radians (positive left), ``inliers`` corners."""
+
+    forward: float
+    yaw: float
+    inliers: int
+
+
+def _predict(step: np.ndarray, ground: np.ndarray, geometry: CameraGeometry) -> np.ndarray:
+    """(H, N, 2) pixels of (N, 2) ground points after each of (H, 2) steps (forward, yaw)."""
+    motion = ego_step(step[:, 0], step[:, 1])  # (H, 3, 3)
+    moved = np.einsum("hij,nj->hni", motion, np.c_[ground, np.ones(len(ground))])
+    z = np.maximum(moved[..., 1], 0.1)  # behind the camera: far off in pixels, never an inlier
+    return np.stack([geometry.cx + geometry.focal * moved[..., 0] / z,
+                     geometry.horizon + geometry.focal * geometry.height / z], axis=-1)
+
+
+def fit_ground_step(prev_px: np.ndarray, cur_px: np.ndarray, geometry: CameraGeometry, max_depth: float = 40.0,
+                    tolerance: float | None = None, min_inliers: int = 8) -> GroundStep | None:
+    """The rigid ground step (forward, yaw) carrying road corners ``prev_px`` to ``cur_px`` (module doc).
+
+    Args:
+        prev_px: (N, 2) corner pixels in the earlier frame.
+        cur_px: (N, 2) the same corners in the later frame.
+        geometry: the camera (flat road).
+        max_depth: corners farther than this (metres; near the horizon) are not used: their depth is too uncertain.
+        tolerance: inlier pixel error; default 0.25 % of the image width (2.4 px at 960).
+        min_inliers: fewer agreeing corners (or under a third of the usable ones) give None.
+
+    Returns:
+        `GroundStep` in metres and radians per frame pair, or None when the corners do not agree on one.
+    """
+    prev_px = np.asarray(prev_px, np.float64).reshape(-1, 2)
+    cur_px = np.asarray(cur_px, np.float64).reshape(-1, 2)
+    near = geometry.horizon + geometry.focal * geometry.height / max_depth
+    usable = (prev_px[:, 1] > near) & (cur_px[:, 1] > near)
+    prev_px, cur_px = prev_px[usable], cur_px[usable]
+    if len(prev_px) < min_inliers:
+        return None
+    tol = 0.0025 * geometry.size[0] if tolerance is None else tolerance
+    p, q = geometry.ground(prev_px), geometry.ground(cur_px)
+    ahead = np.sqrt(np.maximum((q ** 2).sum(1) - p[:, 0] ** 2, 0.0))  # Z - d, the point stays in front
+    forward = p[:, 1] - ahead
+    yaw = np.arctan2(q[:, 0], q[:, 1]) - np.arctan2(p[:, 0], ahead)
+    proposals = np.c_[forward, yaw]
+    err = np.linalg.norm(_predict(proposals, p, geometry) - cur_px[None], axis=2)  # (H, N)
+    votes = (err < tol).sum(1)
+    best = proposals[int(np.argmax(votes))]
+    for _ in range(5):  # Gauss-Newton on the inliers' pixel errors, numeric Jacobian
+        inl = np.linalg.norm(_predict(best[None], p, geometry)[0] - cur_px, axis=1) < tol
+        if inl.sum() < 2:
+            break
+        eps = np.array([[0.0, 0.0], [1e-4, 0.0], [0.0, 1e-6]])
+        pred = _predict(best + eps, p[inl], geometry)
+        r = (cur_px[inl] - pred[0]).reshape(-1)
+        jac = np.stack([(pred[1] - pred[0]).reshape(-1) / 1e-4, (pred[2] - pred[0]).reshape(-1) / 1e-6], 1)
+        delta = np.linalg.lstsq(jac, r, rcond=None)[0]
+        best = best + delta
+        if np.all(np.abs(delta) < [1e-5, 1e-7]):
+            break
+    inl = np.linalg.norm(_predict(best[None], p, geometry)[0] - cur_px, axis=1) < tol
+    if inl.sum() < max(min_inliers, len(p) / 3) or not np.all(np.isfinite(best)):
+        return None
+    return GroundStep(float(best[0]), float(best[1]), int(inl.sum()))
+
+
+def _running_median(values: np.ndarray, window: int) -> np.ndarray:
+    half = max(window // 2, 1)
+    padded = np.pad(values, half, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1), axis=1)
+
+
+def ego_series(steps: Sequence[GroundStep | None], fps: float, max_speed: float = MAX_SPEED,
+               max_yaw_rate: float = MAX_YAW_RATE, window_s: float = 1.0,
+               jump: float = 3.0) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Per-step speed (m/s) and yaw rate (rad/s) from fitted steps: implausible ones dropped, gaps filled, smoothed.
+
+    A step is dropped when it is missing, faster than ``max_speed`` or turning faster than ``max_yaw_rate``, or
+    when its speed is more than ``jump`` m/s plus 25 % away from the median of the kept steps within
+    ``window_s`` (a car's speed cannot jump between frames). Dropped steps are interpolated from the kept ones;
+    the series is then averaged over half of ``window_s``.
+
+    Args:
+        steps: per frame pair, the fitted step (metres, radians per frame) or None.
+        fps: the frame rate the steps are taken at.
+
+    Returns:
+        (speed (S,), yaw rate (S,), report): the report holds ``steps``, ``kept``, ``median_speed_mps``
+        (over the fitted steps, before any rejection) and, when at most a quarter of the steps are kept,
+        ``warning`` naming the likely causes.
+    """
+    n = len(steps)
+    fwd = np.array([s.forward if s is not None else np.nan for s in steps], np.float64) * fps
+    yaw = np.array([s.yaw if s is not None else np.nan for s in steps], np.float64) * fps
+    fitted = np.isfinite(fwd)
+    keep = fitted & (np.abs(np.nan_to_num(fwd)) <= max_speed) & (np.abs(np.nan_to_num(yaw)) <= max_yaw_rate)
+    window = max(3, int(round(window_s * fps)) | 1)
+    if keep.sum() >= 3:
+        idx = np.flatnonzero(keep)
+        local = _running_median(np.interp(np.arange(n), idx, fwd[idx]), window)
+        keep &= np.abs(np.nan_to_num(fwd) - local) <= jump + 0.25 * np.abs(local)
+    report = {"steps": n, "fitted": int(fitted.sum()), "kept": int(keep.sum()),
+              "median_speed_mps": round(float(np.median(fwd[fitted])), 2) if fitted.any() else None}
+    if n and keep.sum() <= 0.25 * n:
+        report["warning"] = (f"ego motion from frames: only {int(keep.sum())} of {n} frame pairs gave a plausible "
+                             f"ground motion at {fps:g} fps (median of the fitted ones: "
+                             f"{report['median_speed_mps']} m/s); the road has too few trackable corners or moves "
+                             f"too far between frames; if the frames were captured at another rate than the "
+                             f"container's (keyframes written into a faster video), give it (--fps); or give the "
+                             f"ego motion as a CSV, or --ego-motion tracks")
+    if not keep.any():
+        return np.zeros(n), np.zeros(n), report
+    idx = np.flatnonzero(keep)
+    speed = np.interp(np.arange(n), idx, fwd[idx])
+    rate = np.interp(np.arange(n), idx, yaw[idx])
+    smooth = max(1, int(round(window_s * fps / 2)))
+    kernel = np.ones(smooth) / smooth
+    pad = (smooth // 2, smooth - 1 - smooth // 2)
+    speed = np.convolve(np.pad(speed, pad, mode="edge"), kernel, mode="valid")
+    rate = np.convolve(np.pad(rate, pad, mode="edge"), kernel, mode="valid")
+    return speed, rate, report
