@@ -317,12 +317,20 @@ def observe_ego(ego: "str | os.PathLike | EgoMotion", video: Any, tubes: Sequenc
 def ego_from_flow(obs: VideoObservations, geometry: CameraGeometry, fps: float,
                   report: dict | None = None) -> EgoMotion:
     """Speed and yaw rate from the road corners ``obs.flow``: a rigid ground step per frame pair
-    (`fit_ground_step`), implausible ones dropped and the rest smoothed (`ego_series`).
+    (`fit_ground_step`; from the descriptor matches ``obs.matches`` where the tracked corners give none),
+    implausible ones dropped and the rest smoothed (`ego_series`).
 
     ``report`` (when given) gets `ego_series`'s report plus ``repeated_frames``; its ``warning`` (a frame rate
     that cannot be the capture rate, or too few usable frame pairs) is also raised as a `UserWarning`.
     """
-    steps = [fit_ground_step(f[:, :2], f[:, 2:], geometry, MAX_FIT_DEPTH) for f in obs.flow or []]
+    steps = []
+    for i, tracked in enumerate(obs.flow or []):
+        step = fit_ground_step(tracked[:, :2], tracked[:, 2:], geometry, MAX_FIT_DEPTH)
+        if step is None and obs.matches is not None:  # moved too far to track: descriptor matches, mostly wrong
+            matched = obs.matches[i]
+            step = fit_ground_step(matched[:, :2], matched[:, 2:], geometry, MAX_FIT_DEPTH, min_inliers=12,
+                                   min_fraction=0.05)
+        steps.append(step)
     speed, yaw_rate, info = ego_series(steps, fps)
     repeated = int(np.sum(obs.repeated)) if obs.repeated is not None else 0
     info["repeated_frames"] = repeated

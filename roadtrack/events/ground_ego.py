@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
+import cv2
 import numpy as np
 
 from roadtrack.events.geometry import CameraGeometry, ego_step
@@ -44,6 +45,50 @@ class GroundStep:
     inliers: int
 
 
+def road_mask(shape: tuple[int, ...], boxes: np.ndarray, horizon: float) -> np.ndarray:
+    """(H, W) uint8 mask: 255 below row ``horizon`` x H and outside ``boxes`` ((N, 4) xyxy, grown by 15 %)."""
+    h, w = shape[:2]
+    mask = np.zeros((h, w), np.uint8)
+    mask[int(horizon * h) + 2:] = 255
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    pad = np.c_[-(boxes[:, 2:] - boxes[:, :2]) * 0.15, (boxes[:, 2:] - boxes[:, :2]) * 0.15]
+    for x1, y1, x2, y2 in np.round(boxes + pad).astype(int).tolist():
+        mask[max(y1, 0):max(y2, 0), max(x1, 0):max(x2, 0)] = 0
+    return mask
+
+
+def track_road_corners(prev: np.ndarray, cur: np.ndarray, mask: np.ndarray, max_points: int = 200) -> np.ndarray:
+    """(N, 4) ``[u0, v0, u1, v1]``: corners of grey ``prev`` inside ``mask``, tracked into ``cur`` (pyramidal LK).
+
+    Kept only when tracking back from ``cur`` lands within half a pixel of the start (a corner that slid along
+    a lane line or was lost in a flat patch does not come back).
+    """
+    points = cv2.goodFeaturesToTrack(prev, max_points, 0.005, 5, mask=mask, blockSize=5)
+    if points is None:
+        return np.zeros((0, 4))
+    params = dict(winSize=(15, 15), maxLevel=3)
+    moved, status, _ = cv2.calcOpticalFlowPyrLK(prev, cur, points, None, **params)
+    back, status_back, _ = cv2.calcOpticalFlowPyrLK(cur, prev, moved, None, **params)
+    ok = (status.reshape(-1) == 1) & (status_back.reshape(-1) == 1) & \
+        (np.linalg.norm((back - points).reshape(-1, 2), axis=1) < 0.5)
+    return np.c_[points.reshape(-1, 2)[ok], moved.reshape(-1, 2)[ok]].astype(np.float64)
+
+
+def match_road_corners(prev: np.ndarray, cur: np.ndarray, mask: np.ndarray, features: int = 1000) -> np.ndarray:
+    """(N, 4) ``[u0, v0, u1, v1]``: ORB corners of grey ``prev`` and ``cur`` inside ``mask``, matched both ways.
+
+    For frame pairs far apart in time (a low capture rate), where the road moves too far for tracking; most
+    matches may be wrong, which the rigid fit's vote sorts out.
+    """
+    orb = cv2.ORB_create(features, scaleFactor=1.2, nlevels=8, edgeThreshold=15, patchSize=21, fastThreshold=7)
+    ka, da = orb.detectAndCompute(prev, mask)
+    kb, db = orb.detectAndCompute(cur, mask)
+    if da is None or db is None:
+        return np.zeros((0, 4))
+    found = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(da, db)
+    return np.array([[*ka[m.queryIdx].pt, *kb[m.trainIdx].pt] for m in found], np.float64).reshape(-1, 4)
+
+
 def _predict(step: np.ndarray, ground: np.ndarray, geometry: CameraGeometry) -> np.ndarray:
     """(H, N, 2) pixels of (N, 2) ground points after each of (H, 2) steps (forward, yaw)."""
     motion = ego_step(step[:, 0], step[:, 1])  # (H, 3, 3)
@@ -54,7 +99,8 @@ def _predict(step: np.ndarray, ground: np.ndarray, geometry: CameraGeometry) -> 
 
 
 def fit_ground_step(prev_px: np.ndarray, cur_px: np.ndarray, geometry: CameraGeometry, max_depth: float = 40.0,
-                    tolerance: float | None = None, min_inliers: int = 8) -> GroundStep | None:
+                    tolerance: float | None = None, min_inliers: int = 8,
+                    min_fraction: float = 1 / 3) -> GroundStep | None:
     """The rigid ground step (forward, yaw) carrying road corners ``prev_px`` to ``cur_px`` (module doc).
 
     Args:
@@ -63,7 +109,8 @@ def fit_ground_step(prev_px: np.ndarray, cur_px: np.ndarray, geometry: CameraGeo
         geometry: the camera (flat road).
         max_depth: corners farther than this (metres; near the horizon) are not used: their depth is too uncertain.
         tolerance: inlier pixel error; default 0.25 % of the image width (2.4 px at 960).
-        min_inliers: fewer agreeing corners (or under a third of the usable ones) give None.
+        min_inliers: fewer agreeing corners give None.
+        min_fraction: so does a smaller share of the usable corners.
 
     Returns:
         `GroundStep` in metres and radians per frame pair, or None when the corners do not agree on one.
@@ -97,7 +144,7 @@ def fit_ground_step(prev_px: np.ndarray, cur_px: np.ndarray, geometry: CameraGeo
         if np.all(np.abs(delta) < [1e-5, 1e-7]):
             break
     inl = np.linalg.norm(_predict(best[None], p, geometry)[0] - cur_px, axis=1) < tol
-    if inl.sum() < max(min_inliers, len(p) / 3) or not np.all(np.isfinite(best)):
+    if inl.sum() < max(min_inliers, min_fraction * len(p)) or not np.all(np.isfinite(best)):
         return None
     return GroundStep(float(best[0]), float(best[1]), int(inl.sum()))
 
@@ -144,7 +191,7 @@ def ego_series(steps: Sequence[GroundStep | None], fps: float, max_speed: float 
                              f"ground motion at {fps:g} fps (median of the fitted ones: "
                              f"{report['median_speed_mps']} m/s); the road has too few trackable corners or moves "
                              f"too far between frames; if the frames were captured at another rate than the "
-                             f"container's (keyframes written into a faster video), give it (--fps); or give the "
+                             f"container's (keyframes written into a faster video), give it (--capture-fps); or give the "
                              f"ego motion as a CSV, or --ego-motion tracks")
     if not keep.any():
         return np.zeros(n), np.zeros(n), report

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from roadtrack.core import Tube
+from roadtrack.events.ground_ego import match_road_corners, road_mask, track_road_corners
 
 WORK_WIDTH = 320.0  # pixels: ego motion is estimated on frames shrunk to this width (faster, as good)
 CELLS = 3  # the box is described on a CELLS x CELLS grid
@@ -37,6 +38,8 @@ class VideoObservations:
         flow: per frame pair (``to_first`` row i to i + 1), the road corners tracked between them, (N, 4)
             ``[u0, v0, u1, v1]`` pixels of the full frame; None unless asked for (`observe_video`).
         repeated: per frame pair, True where the later frame repeats the earlier one; None unless ``flow`` is set.
+        matches: per frame pair, road corners matched by descriptor (`match_road_corners`: large motions, where
+            tracking fails), (N, 4) like ``flow``; None unless ``flow`` is set.
     """
 
     first_frame: int
@@ -45,6 +48,7 @@ class VideoObservations:
     appearance: list[np.ndarray]
     flow: list[np.ndarray] | None = None
     repeated: np.ndarray | None = None
+    matches: list[np.ndarray] | None = None
 
     def homography(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         """(N, 3, 3) homographies carrying ground pixels of frames ``src`` (N,) to frames ``dst`` (N,)."""
@@ -80,6 +84,7 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
         motion: estimate the ego-motion (False: appearance only, identity homographies).
         keep_flow: also keep the tracked road corners and repeated frames (``flow``, ``repeated``) for a
             rigid ground fit (`roadtrack.events.ground_ego`); the homographies are then not fitted.
+            Costs a descriptor match per frame pair at full resolution, on the road below ``horizon``.
 
     Returns:
         `VideoObservations`; without a video, `blind_observations`.
@@ -96,6 +101,7 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
     appearance = [np.zeros((len(t), APPEARANCE_DIM), np.float32) for t in tubes]
     steps: list[np.ndarray] = []
     flow: list[np.ndarray] = []
+    matches: list[np.ndarray] = []
     repeated: list[bool] = []
     first, size, prev, prev_boxes = None, None, None, np.zeros((0, 4))
     for frame in source:
@@ -117,8 +123,11 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
         if prev is not None and not motion:
             steps.append(np.eye(3))
         elif prev is not None and keep_flow:
-            pairs = _road_flow(prev, grey, np.concatenate([prev_boxes, boxes]) * shrink, horizon, max_points)
-            flow.append(pairs / shrink)
+            both = np.concatenate([prev_boxes, boxes])
+            flow.append(track_road_corners(prev, grey, road_mask(prev.shape, both * shrink, horizon), max_points)
+                        / shrink)
+            full = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+            matches.append(match_road_corners(prev_full, full, road_mask(full.shape, both, horizon)))
             # a container that repeats frames to reach its nominal rate: no pixel changes at all
             repeated.append(bool(np.abs(prev.astype(np.int16) - grey).mean() < 0.5))
             steps.append(np.eye(3))
@@ -129,6 +138,7 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
             steps.append(np.linalg.inv(scale) @ small @ scale if small is not None else
                          (steps[-1] if steps else np.eye(3)))
         prev, prev_boxes = grey, boxes
+        prev_full = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if keep_flow else None
     if first is None:
         return blind_observations(tubes)
     to_first = np.empty((len(steps) + 1, 3, 3))
@@ -136,31 +146,8 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
     for i, step in enumerate(steps):  # to_first[i + 1] = to_first[i] @ inv(step)
         to_first[i + 1] = to_first[i] @ np.linalg.inv(step)
     if keep_flow and motion:
-        return VideoObservations(first, to_first, size, appearance, flow, np.array(repeated, bool))
+        return VideoObservations(first, to_first, size, appearance, flow, np.array(repeated, bool), matches)
     return VideoObservations(first, to_first, size, appearance)
-
-
-def _road_flow(prev: np.ndarray, cur: np.ndarray, boxes: np.ndarray, horizon: float, max_points: int) -> np.ndarray:
-    """(N, 4) ``[u0, v0, u1, v1]`` corners below row ``horizon`` x H and outside ``boxes``, tracked ``prev`` -> ``cur``.
-
-    Kept only when tracking back from ``cur`` lands within half a pixel of the start (a corner that slid along
-    a lane line or was lost in a flat patch does not come back).
-    """
-    h, w = prev.shape
-    mask = np.zeros((h, w), np.uint8)
-    mask[int(horizon * h) + 2:] = 255
-    pad = np.c_[-(boxes[:, 2:] - boxes[:, :2]) * 0.15, (boxes[:, 2:] - boxes[:, :2]) * 0.15]
-    for x1, y1, x2, y2 in np.round(boxes + pad).astype(int).tolist():
-        mask[max(y1, 0):max(y2, 0), max(x1, 0):max(x2, 0)] = 0
-    points = cv2.goodFeaturesToTrack(prev, max_points, 0.005, 5, mask=mask, blockSize=5)
-    if points is None:
-        return np.zeros((0, 4))
-    params = dict(winSize=(15, 15), maxLevel=3)
-    moved, status, _ = cv2.calcOpticalFlowPyrLK(prev, cur, points, None, **params)
-    back, status_back, _ = cv2.calcOpticalFlowPyrLK(cur, prev, moved, None, **params)
-    ok = (status.reshape(-1) == 1) & (status_back.reshape(-1) == 1) & \
-        (np.linalg.norm((back - points).reshape(-1, 2), axis=1) < 0.5)
-    return np.c_[points.reshape(-1, 2)[ok], moved.reshape(-1, 2)[ok]].astype(np.float64)
 
 
 def _ground_motion(prev: np.ndarray, cur: np.ndarray, boxes: np.ndarray, horizon: float, max_points: int,
