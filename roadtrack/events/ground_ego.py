@@ -34,6 +34,7 @@ from roadtrack.events.geometry import CameraGeometry, ego_step
 
 MAX_SPEED = 70.0  # m/s (250 km/h): anything faster is a bad fit or a wrong frame rate
 MAX_YAW_RATE = 1.0  # rad/s: a tight turn at walking pace; a car at speed yaws far less
+FAST_MEDIAN = 40.0  # m/s (144 km/h): a clip whose median ego speed is higher is suspect (few roads allow it)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,22 +172,36 @@ def ego_series(steps: Sequence[GroundStep | None], fps: float, max_speed: float 
 
     Returns:
         (speed (S,), yaw rate (S,), report): the report holds ``steps``, ``kept``, ``median_speed_mps``
-        (over the fitted steps, before any rejection) and, when at most a quarter of the steps are kept,
-        ``warning`` naming the likely causes.
+        (over the fitted steps, before any rejection), ``too_fast`` (fitted steps over the limits) and, when
+        more than a quarter of the fitted steps are too fast, the median speed is over `FAST_MEDIAN` or at
+        most a quarter of all steps are kept, ``warning`` naming the likely causes.
     """
     n = len(steps)
     fwd = np.array([s.forward if s is not None else np.nan for s in steps], np.float64) * fps
     yaw = np.array([s.yaw if s is not None else np.nan for s in steps], np.float64) * fps
     fitted = np.isfinite(fwd)
-    keep = fitted & (np.abs(np.nan_to_num(fwd)) <= max_speed) & (np.abs(np.nan_to_num(yaw)) <= max_yaw_rate)
+    plausible = (np.abs(np.nan_to_num(fwd)) <= max_speed) & (np.abs(np.nan_to_num(yaw)) <= max_yaw_rate)
+    keep = fitted & plausible
     window = max(3, int(round(window_s * fps)) | 1)
     if keep.sum() >= 3:
         idx = np.flatnonzero(keep)
         local = _running_median(np.interp(np.arange(n), idx, fwd[idx]), window)
         keep &= np.abs(np.nan_to_num(fwd) - local) <= jump + 0.25 * np.abs(local)
-    report = {"steps": n, "fitted": int(fitted.sum()), "kept": int(keep.sum()),
+    too_fast = int((fitted & ~plausible).sum())
+    report = {"steps": n, "fitted": int(fitted.sum()), "too_fast": too_fast, "kept": int(keep.sum()),
               "median_speed_mps": round(float(np.median(fwd[fitted])), 2) if fitted.any() else None}
-    if n and keep.sum() <= 0.25 * n:
+    if too_fast > 0.25 * max(fitted.sum(), 1):
+        report["warning"] = (f"ego motion from frames: {too_fast} of {int(fitted.sum())} fitted frame pairs move faster "
+                             f"than a car can at {fps:g} fps (over {max_speed:g} m/s or {max_yaw_rate:g} rad/s; median "
+                             f"{report['median_speed_mps']} m/s): the frames were probably captured at a lower rate "
+                             f"than the container's (keyframes written into a faster video); give the capture rate "
+                             f"(--capture-fps)")
+    elif report["median_speed_mps"] is not None and abs(report["median_speed_mps"]) > FAST_MEDIAN:
+        report["warning"] = (f"ego motion from frames: median speed {report['median_speed_mps']} m/s at {fps:g} fps, "
+                             f"faster than nearly any road allows ({FAST_MEDIAN:g} m/s = {FAST_MEDIAN * 3.6:g} km/h): "
+                             f"if the frames were captured at a lower rate than the container's (keyframes written "
+                             f"into a faster video), give the capture rate (--capture-fps)")
+    elif n and keep.sum() <= 0.25 * n:
         report["warning"] = (f"ego motion from frames: only {int(keep.sum())} of {n} frame pairs gave a plausible "
                              f"ground motion at {fps:g} fps (median of the fitted ones: "
                              f"{report['median_speed_mps']} m/s); the road has too few trackable corners or moves "
