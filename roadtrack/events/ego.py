@@ -41,7 +41,7 @@ import numpy as np
 
 from roadtrack.core import Tube
 from roadtrack.events.geometry import CameraGeometry, ego_step, rotation_angle
-from roadtrack.events.ground_ego import ego_series, fit_ground_step
+from roadtrack.events.ground_ego import ego_series, fit_ground_step, fit_horizon
 from roadtrack.events.observe import APPEARANCE_DIM, VideoObservations
 
 MAX_FIT_DEPTH = 40.0
@@ -250,7 +250,8 @@ def observe_ego(ego: "str | os.PathLike | EgoMotion", video: Any, tubes: Sequenc
                 geometry_of: Callable[[tuple[float, float]], CameraGeometry],
                 image_size: tuple[float, float] | None = None,
                 heights: Sequence[float | None] | None = None,
-                report: dict | None = None) -> tuple[VideoObservations, CameraGeometry, str]:
+                report: dict | None = None, fit_horizon_to_road: bool = False,
+                ) -> tuple[VideoObservations, CameraGeometry, str]:
     """One pass over ``video`` (when given) and the ego motion ``ego`` names (module doc).
 
     Args:
@@ -262,6 +263,8 @@ def observe_ego(ego: "str | os.PathLike | EgoMotion", video: Any, tubes: Sequenc
         image_size: used when there are no frames (default: the video's, else the boxes' extent).
         heights: per tube, the agent's typical height (metres) or None, for depths (`ego_from_tracks`).
         report: filled with what the frames gave (`ego_from_flow`), when the ego motion comes from them.
+        fit_horizon_to_road: with ego motion from the frames, refit the horizon row to the road's motion
+            (`fit_horizon`; pass True when the user gave no horizon); the returned camera carries it.
 
     Returns:
         (observations with ``size`` set, the camera, the source used: ``frames``, ``csv``, ``tracks`` or ``none``).
@@ -299,6 +302,11 @@ def observe_ego(ego: "str | os.PathLike | EgoMotion", video: Any, tubes: Sequenc
     geometry = geometry_of(size)
     appearance = obs.appearance if obs is not None else blank_appearance(tubes)
     if frames and obs is not None and obs.flow is not None:
+        if fit_horizon_to_road:
+            before = geometry.horizon
+            geometry = fit_horizon(obs.flow, geometry)
+            if report is not None:
+                report["horizon_row"] = {"from_boxes_or_default": round(before, 1), "fitted": round(geometry.horizon, 1)}
         given = ego_from_flow(obs, geometry, fps, report)
         first, last = int(given.frames[0]), int(given.frames[-1])
         out = ego_observations(given, geometry, fps, first, last, appearance)

@@ -150,6 +150,41 @@ def fit_ground_step(prev_px: np.ndarray, cur_px: np.ndarray, geometry: CameraGeo
     return GroundStep(float(best[0]), float(best[1]), int(inl.sum()))
 
 
+def fit_horizon(flow: Sequence[np.ndarray], geometry: CameraGeometry, spread: float = 0.12,
+                samples: int = 24) -> CameraGeometry:
+    """``geometry`` with the horizon row under which the road corners of ``flow`` fit rigid steps best.
+
+    A wrong horizon bends the ground: corners then agree on no rigid step (a homography would still fit,
+    which is why it hides the error). Candidates lie within ``spread`` x H of the current row, 1 % of H apart;
+    each is scored by the corners that agree with their pair's best step, over up to ``samples`` evenly spread
+    frame pairs. The current row stays unless a candidate gets 10 % more agreeing corners.
+
+    Args:
+        flow: per frame pair, (N, 4) ``[u0, v0, u1, v1]`` road corners (`track_road_corners`).
+        geometry: the camera so far.
+
+    Returns:
+        The camera, horizon refitted or unchanged.
+    """
+    usable = [f for f in flow if len(f) >= 8]
+    if not usable:
+        return geometry
+    pick = [usable[i] for i in np.unique(np.linspace(0, len(usable) - 1, min(samples, len(usable))).astype(int))]
+    height = geometry.size[1]
+    rows = geometry.horizon + np.arange(-round(spread * 100), round(spread * 100) + 1) / 100 * height
+    rows = rows[(rows > 0.2 * height) & (rows < 0.8 * height)]
+
+    def score(row: float) -> int:
+        cam = dataclasses.replace(geometry, horizon=float(row))
+        steps = [fit_ground_step(f[:, :2], f[:, 2:], cam, min_fraction=0.0) for f in pick]
+        return sum(s.inliers for s in steps if s is not None)
+
+    scores = np.array([score(r) for r in rows])
+    current = score(geometry.horizon)
+    best = int(np.argmax(scores))
+    return dataclasses.replace(geometry, horizon=float(rows[best])) if scores[best] > 1.1 * current else geometry
+
+
 def _running_median(values: np.ndarray, window: int) -> np.ndarray:
     half = max(window // 2, 1)
     padded = np.pad(values, half, mode="edge")

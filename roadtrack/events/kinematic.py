@@ -192,7 +192,7 @@ class KinematicEventClassifier(EventClassifier):
         heights = [AGENT_HEIGHT.get(n) for n in names]
         obs, geometry, self.ego_source = observe_ego(
             self.ego, video, clean, fps, lambda size: self.geometry_of(size, clean, heights), self.image_size, heights,
-            self.ego_report)
+            self.ego_report, fit_horizon_to_road=self.horizon is None)
         self.geometry = geometry
         out = []
         for tube, appearance, name in zip(clean, obs.appearance, names):

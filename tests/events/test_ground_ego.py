@@ -1,12 +1,14 @@
 """Ego motion from road corners: the rigid ground fit, its rejection of implausible steps, sustained labels."""
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
 
 from roadtrack.cli._event_options import add_event_options, event_options_from_args
 from roadtrack.events.geometry import CameraGeometry, ego_step
-from roadtrack.events.ground_ego import (GroundStep, ego_series, fit_ground_step, road_mask,
+from roadtrack.events.ground_ego import (GroundStep, ego_series, fit_ground_step, fit_horizon, road_mask,
                                          track_road_corners)
 from roadtrack.events.kinematic import KinematicEventClassifier, sustained
 
@@ -113,3 +115,18 @@ def test_capture_fps_option():
         event_options_from_args(_args("--events", "m.ckpt", "--capture-fps", "2"))
     with pytest.raises(ValueError, match="capture_fps must be positive"):
         KinematicEventClassifier(capture_fps=-1.0)
+
+
+def test_the_horizon_is_refitted_to_the_road_motion():
+    # Corners of a road seen by CAM (horizon row 297) over 10 frame pairs at 20 m/s; a camera that believes
+    # the horizon is 40 px lower bends the road and finds no rigid step, the refit one finds CAM's row.
+    rng = np.random.default_rng(3)
+    flow = []
+    for _ in range(10):
+        ground = np.c_[rng.uniform(-8, 8, 80), rng.uniform(6, 35, 80)]
+        flow.append(np.c_[CAM.pixels(ground), CAM.pixels(_moved(ground, 0.8, 0.002))] + rng.normal(0, 0.2, (80, 4)))
+    wrong = dataclasses.replace(CAM, horizon=CAM.horizon + 40)
+    assert fit_ground_step(flow[0][:, :2], flow[0][:, 2:], wrong) is None
+    fitted = fit_horizon(flow, wrong)
+    assert fitted.horizon == pytest.approx(CAM.horizon, abs=0.01 * 540)  # candidates are 1 % of H apart
+    assert fit_horizon(flow, CAM).horizon == CAM.horizon  # a right horizon stays
