@@ -208,8 +208,9 @@ def ego_series(steps: Sequence[GroundStep | None], fps: float, max_speed: float 
     Returns:
         (speed (S,), yaw rate (S,), report): the report holds ``steps``, ``kept``, ``median_speed_mps``
         (over the fitted steps, before any rejection), ``too_fast`` (fitted steps over the limits) and, when
-        more than a quarter of the fitted steps are too fast, the median speed is over `FAST_MEDIAN` or at
-        most a quarter of all steps are kept, ``warning`` naming the likely causes.
+        more than a quarter of the fitted steps are too fast, the median speed is over `FAST_MEDIAN`, more
+        than a third of the others jump, or at most a quarter of all steps are kept, ``warning`` naming the
+        likely causes.
     """
     n = len(steps)
     fwd = np.array([s.forward if s is not None else np.nan for s in steps], np.float64) * fps
@@ -236,6 +237,13 @@ def ego_series(steps: Sequence[GroundStep | None], fps: float, max_speed: float 
                              f"faster than nearly any road allows ({FAST_MEDIAN:g} m/s = {FAST_MEDIAN * 3.6:g} km/h): "
                              f"if the frames were captured at a lower rate than the container's (keyframes written "
                              f"into a faster video), give the capture rate (--capture-fps)")
+    elif fitted.sum() >= 6 and fitted.sum() - too_fast - keep.sum() > (fitted.sum() - too_fast) / 3:
+        jumps = int(fitted.sum() - too_fast - keep.sum())
+        report["warning"] = (f"ego motion from frames: the speed jumps between neighbouring frame pairs more than a "
+                             f"car's can at {fps:g} fps in {jumps} of {int(fitted.sum()) - too_fast} plausible steps "
+                             f"(median {report['median_speed_mps']} m/s): the frames were probably captured at a "
+                             f"lower rate than the container's (keyframes written into a faster video; give it "
+                             f"with --capture-fps), or the road corners are unreliable")
     elif n and keep.sum() <= 0.25 * n:
         report["warning"] = (f"ego motion from frames: only {int(keep.sum())} of {n} frame pairs gave a plausible "
                              f"ground motion at {fps:g} fps (median of the fitted ones: "

@@ -130,3 +130,12 @@ def test_the_horizon_is_refitted_to_the_road_motion():
     fitted = fit_horizon(flow, wrong)
     assert fitted.horizon == pytest.approx(CAM.horizon, abs=0.01 * 540)  # candidates are 1 % of H apart
     assert fit_horizon(flow, CAM).horizon == CAM.horizon  # a right horizon stays
+
+
+def test_speeds_that_jump_between_frames_are_reported():
+    # keyframes 0.5 s apart read as 20 fps: 1.0 to 2.2 m per step is 20 to 44 m/s, changing by 24 m/s in 0.05 s
+    steps = [GroundStep(f, 0.0, 40) for f in [1.0, 2.2, 1.4, 2.0, 1.0, 2.2, 1.2, 1.9, 1.0, 2.1, 1.5, 2.2]]
+    _, _, report = ego_series(steps, 20.0)
+    assert report["too_fast"] == 0 and "jumps" in report["warning"] and "--capture-fps" in report["warning"]
+    _, _, report = ego_series(steps, 2.0)  # 2 to 4.4 m/s at 2 Hz: a car in town
+    assert "warning" not in report
