@@ -253,7 +253,11 @@ class KinematicEventClassifier(EventClassifier):
             # Turns and braking last seconds; a heading or speed blip of a few frames is depth noise, a box cut by
             # the image edge or a tracker switch, so both must hold for ``sustain`` seconds.
             hold = max(1, int(round(self.sustain * fps)))
-            left, right = sustained(left, hold), sustained(right, hold)
+            # A box cut by the image's side edge moves its centre as the car enters or leaves: no heading there.
+            width = geometry.size[0]
+            cut = (tube.xyxy[:, 0] <= 2) | (tube.xyxy[:, 2] >= width - 2)
+            near_cut = np.lib.stride_tricks.sliding_window_view(np.pad(cut, half), 2 * half + 1).any(1)
+            left, right = sustained(left * ~near_cut, hold), sustained(right * ~near_cut, hold)
             put("TurLft", left)
             put("TurRht", right)
             turning = np.maximum(left, right)

@@ -139,3 +139,26 @@ def test_speeds_that_jump_between_frames_are_reported():
     assert report["too_fast"] == 0 and "jumps" in report["warning"] and "--capture-fps" in report["warning"]
     _, _, report = ego_series(steps, 2.0)  # 2 to 4.4 m/s at 2 Hz: a car in town
     assert "warning" not in report
+
+
+def test_no_turn_where_the_box_is_cut_by_the_image_edge():
+    from roadtrack.core import Tube
+    from roadtrack.core.labels import ROAD
+
+    # a car turning left on a 6 m arc 20 m ahead (as in test_kinematic), 24 frames at 12 fps
+    angle = np.linspace(0, np.pi / 2, 24)
+    x, z = -6 + 6 * np.cos(angle), 20 + 6 * np.sin(angle)
+    f, u0 = 0.83 * 480, 240
+    u, bottom = u0 + f * x / z, 0.4 * 360 + f * 1.5 / z
+    boxes = np.c_[u - f * 0.9 / z, bottom - f * 1.5 / z, u + f * 0.9 / z, bottom]
+    clf = KinematicEventClassifier(labels="road", image_size=(480, 360), horizon=0.4, focal=f, camera_height=1.5)
+    turn = ROAD.action.index("TurLft")
+
+    def turning(xyxy):
+        (out,) = clf.classify([Tube(1, np.arange(1, 25), xyxy, np.full(24, 0.9), np.full(24, ROAD.agent.index("Car")))])
+        return out.labels["action"][:, turn].max()
+
+    assert turning(boxes) > 0.5
+    cut = boxes.copy()
+    cut[:, 0] = 0.0  # the box runs to the picture's left edge: part of the object is outside, its centre unknown
+    assert turning(cut) < 0.1
