@@ -156,12 +156,7 @@ def _ground_motion(prev: np.ndarray, cur: np.ndarray, boxes: np.ndarray, horizon
 
     Returns ``fallback`` when too few corners are tracked (the previous step is then reused: ego-motion is smooth).
     """
-    h, w = prev.shape
-    mask = np.zeros((h, w), np.uint8)
-    mask[int(horizon * h) + 2:] = 255
-    pad = np.c_[-(boxes[:, 2:] - boxes[:, :2]) * 0.15, (boxes[:, 2:] - boxes[:, :2]) * 0.15]
-    for x1, y1, x2, y2 in np.round(boxes + pad).astype(int).tolist():
-        mask[max(y1, 0):max(y2, 0), max(x1, 0):max(x2, 0)] = 0
+    mask = road_mask(prev.shape, boxes, horizon)
     points = cv2.goodFeaturesToTrack(prev, max_points, 0.01, 6, mask=mask, blockSize=5)
     if points is None or len(points) < 12:
         return fallback
