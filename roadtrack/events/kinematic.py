@@ -6,8 +6,8 @@ Method (every threshold is a constructor argument):
    horizon at row ``horizon`` x H, focal length ``focal`` pixels, each defaulting from the image size
    (`CameraGeometry.from_image`), the horizon from the road users' boxes when there are enough of them. A box's ground-contact point (bottom centre) at pixel (u, v) lies at depth
    Z = f h / (v - v0) and lateral offset X = (u - W/2) Z / f, in metres, from the camera.
-2. **Ego motion** (`roadtrack.events.ego`, ``ego``): from the frames (ground-plane homography of tracked road
-   corners), a CSV of per-frame speed and yaw rate, or the motion most tracks share; ``auto`` picks the CSV,
+2. **Ego motion** (`roadtrack.events.ego`, ``ego``): from the frames (a rigid advance and yaw per frame pair fitted to
+   road corners, `roadtrack.events.ground_ego`), a CSV of per-frame speed and yaw rate, or the motion most tracks share; ``auto`` picks the CSV,
    else the frames, else the tracks. ``ego_source`` then says which was used. The contact point of frame
    t - k is carried to frame t + k as if static; the agent's own velocity is the difference, in metres
    (lateral, from the contact points) and, for the depth direction, from the box-size change left after
