@@ -306,7 +306,8 @@ def observe_ego(ego: "str | os.PathLike | EgoMotion", video: Any, tubes: Sequenc
             before = geometry.horizon
             geometry = fit_horizon(obs.flow, geometry)
             if report is not None:
-                report["horizon_row"] = {"from_boxes_or_default": round(before, 1), "fitted": round(geometry.horizon, 1)}
+                report["horizon_row"] = {"from_boxes_or_default": round(before, 1),
+                                         "fitted": round(geometry.horizon, 1)}
         given = ego_from_flow(obs, geometry, fps, report)
         first, last = int(given.frames[0]), int(given.frames[-1])
         out = ego_observations(given, geometry, fps, first, last, appearance)

@@ -17,7 +17,7 @@ Example:
     >>> cam = CameraGeometry.from_image((1000, 500), focal=800.0, camera_height=1.5)
     >>> ground = np.array([[-2.0, 8.0], [1.0, 12.0], [3.0, 20.0], [-4.0, 30.0]])
     >>> moved = (ego_step(0.5, 0.01)[0] @ np.c_[ground, np.ones(4)].T).T[:, :2]
-    >>> step = fit_ground_step(cam.pixels(ground), cam.pixels(moved), cam)
+    >>> step = fit_ground_step(cam.pixels(ground), cam.pixels(moved), cam, min_inliers=3)
     >>> round(step.forward, 3), round(step.yaw, 4)
     (0.5, 0.01)
 """
@@ -227,9 +227,9 @@ def ego_series(steps: Sequence[GroundStep | None], fps: float, max_speed: float 
     report = {"steps": n, "fitted": int(fitted.sum()), "too_fast": too_fast, "kept": int(keep.sum()),
               "median_speed_mps": round(float(np.median(fwd[fitted])), 2) if fitted.any() else None}
     if too_fast > 0.25 * max(fitted.sum(), 1):
-        report["warning"] = (f"ego motion from frames: {too_fast} of {int(fitted.sum())} fitted frame pairs move faster "
-                             f"than a car can at {fps:g} fps (over {max_speed:g} m/s or {max_yaw_rate:g} rad/s; median "
-                             f"{report['median_speed_mps']} m/s): the frames were probably captured at a lower rate "
+        report["warning"] = (f"ego motion from frames: {too_fast} of {int(fitted.sum())} fitted frame pairs move "
+                             f"faster than a car can at {fps:g} fps (over {max_speed:g} m/s or {max_yaw_rate:g} "
+                             f"rad/s; median {report['median_speed_mps']} m/s): the frames were probably captured at a lower rate "
                              f"than the container's (keyframes written into a faster video); give the capture rate "
                              f"(--capture-fps)")
     elif report["median_speed_mps"] is not None and abs(report["median_speed_mps"]) > FAST_MEDIAN:
@@ -249,8 +249,8 @@ def ego_series(steps: Sequence[GroundStep | None], fps: float, max_speed: float 
                              f"ground motion at {fps:g} fps (median of the fitted ones: "
                              f"{report['median_speed_mps']} m/s); the road has too few trackable corners or moves "
                              f"too far between frames; if the frames were captured at another rate than the "
-                             f"container's (keyframes written into a faster video), give it (--capture-fps); or give the "
-                             f"ego motion as a CSV, or --ego-motion tracks")
+                             f"container's (keyframes written into a faster video), give it (--capture-fps); or give "
+                             f"the ego motion as a CSV, or --ego-motion tracks")
     if not keep.any():
         return np.zeros(n), np.zeros(n), report
     idx = np.flatnonzero(keep)

@@ -6,12 +6,12 @@ Method (every threshold is a constructor argument):
    horizon at row ``horizon`` x H, focal length ``focal`` pixels, each defaulting from the image size
    (`CameraGeometry.from_image`), the horizon from the road users' boxes when there are enough of them. A box's ground-contact point (bottom centre) at pixel (u, v) lies at depth
    Z = f h / (v - v0) and lateral offset X = (u - W/2) Z / f, in metres, from the camera.
-2. **Ego motion** (`roadtrack.events.ego`, ``ego``): from the frames (a rigid advance and yaw per frame pair fitted to
-   road corners, `roadtrack.events.ground_ego`), a CSV of per-frame speed and yaw rate, or the motion most tracks share; ``auto`` picks the CSV,
-   else the frames, else the tracks. ``ego_source`` then says which was used. The contact point of frame
-   t - k is carried to frame t + k as if static; the agent's own velocity is the difference, in metres
-   (lateral, from the contact points) and, for the depth direction, from the box-size change left after
-   removing the ego-induced growth: v_z = -Z d(log size)/dt.
+2. **Ego motion** (`roadtrack.events.ego`, ``ego``): from the frames (a rigid advance and yaw per frame pair
+   fitted to road corners, `roadtrack.events.ground_ego`), a CSV of per-frame speed and yaw rate, or the motion
+   most tracks share; ``auto`` picks the CSV, else the frames, else the tracks. ``ego_source`` then says which
+   was used. The contact point of frame t - k is carried to frame t + k as if static; the agent's own velocity
+   is the difference, in metres (lateral, from the contact points) and, for the depth direction, from the
+   box-size change left after removing the ego-induced growth: v_z = -Z d(log size)/dt.
 3. **Actions.** Soft scores (logistic in the quantity minus its threshold):
    ``Stop`` when the own speed is below ``stop_speed`` m/s (``stop_speed_ped`` for pedestrians); otherwise, by the direction of the own velocity
    relative to the AV's heading, ``MovAway`` / ``MovTow`` (along it) or ``XingFmLft`` / ``XingFmRht`` (across
@@ -125,8 +125,8 @@ class KinematicEventClassifier(EventClassifier):
                  traffic_side: str | None = None, ego: Any = "auto", fps: float = 12.0,
                  capture_fps: float | None = None, lane_width: float = 3.5,
                  stop_speed: float = 1.0, stop_speed_ped: float = 0.5, speed_softness: float = 0.4, lateral_ratio: float = 1.0,
-                 depth_error: float = 0.15, turn_rate: float = 0.2, turn_min_speed: float = 3.0, brake_decel: float = 1.5, sustain: float = 1.0,
-                 half_window: int | None = None, smooth: int = 7,
+                 depth_error: float = 0.15, turn_rate: float = 0.2, turn_min_speed: float = 3.0, brake_decel: float = 1.5,
+                 sustain: float = 1.0, half_window: int | None = None, smooth: int = 7,
                  image_size: tuple[int, int] | None = None,
                  tubes: TubeOptions | Mapping[str, Any] = TubeOptions()) -> None:
         self.labels = label_set(labels)
