@@ -151,13 +151,14 @@ def fit_ground_step(prev_px: np.ndarray, cur_px: np.ndarray, geometry: CameraGeo
 
 
 def fit_horizon(flow: Sequence[np.ndarray], geometry: CameraGeometry, spread: float = 0.12,
-                samples: int = 24) -> CameraGeometry:
+                samples: int = 24, min_pairs: int = 5) -> CameraGeometry:
     """``geometry`` with the horizon row under which the road corners of ``flow`` fit rigid steps best.
 
     A wrong horizon bends the ground: corners then agree on no rigid step (a homography would still fit,
     which is why it hides the error). Candidates lie within ``spread`` x H of the current row, 1 % of H apart;
     each is scored by the corners that agree with their pair's best step, over up to ``samples`` evenly spread
-    frame pairs. The current row stays unless a candidate gets 10 % more agreeing corners.
+    frame pairs whose corners moved by more than 1 % of the image height (at least ``min_pairs`` of them, else
+    nothing changes). The current row stays unless a candidate gets 10 % more agreeing corners.
 
     Args:
         flow: per frame pair, (N, 4) ``[u0, v0, u1, v1]`` road corners (`track_road_corners`).
@@ -166,11 +167,13 @@ def fit_horizon(flow: Sequence[np.ndarray], geometry: CameraGeometry, spread: fl
     Returns:
         The camera, horizon refitted or unchanged.
     """
-    usable = [f for f in flow if len(f) >= 8]
-    if not usable:
+    # Only pairs where the road visibly moved: standing still fits every horizon (and a passing lorry then wins).
+    height = geometry.size[1]
+    usable = [f for f in flow
+              if len(f) >= 8 and np.median(np.linalg.norm(f[:, 2:] - f[:, :2], axis=1)) > 0.01 * height]
+    if len(usable) < min_pairs:
         return geometry
     pick = [usable[i] for i in np.unique(np.linspace(0, len(usable) - 1, min(samples, len(usable))).astype(int))]
-    height = geometry.size[1]
     rows = geometry.horizon + np.arange(-round(spread * 100), round(spread * 100) + 1) / 100 * height
     rows = rows[(rows > 0.2 * height) & (rows < 0.8 * height)]
 

@@ -114,6 +114,9 @@ class KinematicEventClassifier(EventClassifier):
         turn_min_speed: own speed (m/s) below which the heading is too noisy to call a turn.
         brake_decel: deceleration (m/s^2) that counts as braking.
         sustain: seconds a turn or braking must last to be labelled (`sustained`).
+        fit_horizon: with ego motion from the frames and no ``horizon``, refit the horizon row to the road's
+            motion (`roadtrack.events.ground_ego.fit_horizon`). Off by default: on the KITTI raw clip of
+            ../shared (camera nearly level, principal row 173) it moved the row to 128.
         half_window: motion is measured over frames t - k .. t + k (default: half a second each way).
         smooth: moving-average window (frames) applied to velocities.
         image_size: (width, height) in pixels, used when ``classify`` gets no frames (default: the video's).
@@ -126,7 +129,7 @@ class KinematicEventClassifier(EventClassifier):
                  capture_fps: float | None = None, lane_width: float = 3.5,
                  stop_speed: float = 1.0, stop_speed_ped: float = 0.5, speed_softness: float = 0.4, lateral_ratio: float = 1.0,
                  depth_error: float = 0.15, turn_rate: float = 0.2, turn_min_speed: float = 3.0, brake_decel: float = 1.5,
-                 sustain: float = 1.0, half_window: int | None = None, smooth: int = 7,
+                 sustain: float = 1.0, fit_horizon: bool = False, half_window: int | None = None, smooth: int = 7,
                  image_size: tuple[int, int] | None = None,
                  tubes: TubeOptions | Mapping[str, Any] = TubeOptions()) -> None:
         self.labels = label_set(labels)
@@ -148,7 +151,7 @@ class KinematicEventClassifier(EventClassifier):
         self.stop_speed, self.speed_softness, self.lateral_ratio = stop_speed, speed_softness, lateral_ratio
         self.turn_min_speed, self.depth_error = turn_min_speed, depth_error
         self.turn_rate, self.brake_decel, self.half_window, self.smooth = turn_rate, brake_decel, half_window, smooth
-        self.sustain = sustain
+        self.sustain, self.fit_horizon = sustain, fit_horizon
         self.image_size = None if image_size is None else (int(image_size[0]), int(image_size[1]))
         self.tube_options = tubes if isinstance(tubes, TubeOptions) else TubeOptions(**tubes)
 
@@ -192,7 +195,7 @@ class KinematicEventClassifier(EventClassifier):
         heights = [AGENT_HEIGHT.get(n) for n in names]
         obs, geometry, self.ego_source = observe_ego(
             self.ego, video, clean, fps, lambda size: self.geometry_of(size, clean, heights), self.image_size, heights,
-            self.ego_report, fit_horizon_to_road=self.horizon is None)
+            self.ego_report, fit_horizon_to_road=self.fit_horizon and self.horizon is None)
         self.geometry = geometry
         out = []
         for tube, appearance, name in zip(clean, obs.appearance, names):

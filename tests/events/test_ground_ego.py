@@ -162,3 +162,12 @@ def test_no_turn_where_the_box_is_cut_by_the_image_edge():
     cut = boxes.copy()
     cut[:, 0] = 0.0  # the box runs to the picture's left edge: part of the object is outside, its centre unknown
     assert turning(cut) < 0.1
+
+
+def test_a_standing_camera_keeps_its_horizon():
+    # the road does not move: every horizon fits, so none is taken from the flow
+    rng = np.random.default_rng(4)
+    ground = np.c_[rng.uniform(-8, 8, 80), rng.uniform(6, 35, 80)]
+    still = [np.c_[CAM.pixels(ground), CAM.pixels(ground)] + rng.normal(0, 0.3, (80, 4)) for _ in range(10)]
+    wrong = dataclasses.replace(CAM, horizon=CAM.horizon + 40)
+    assert fit_horizon(still, wrong).horizon == wrong.horizon
