@@ -17,7 +17,8 @@ EGO_CHOICES = "auto, frames, tracks, none or a CSV file"
 
 
 def add_event_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--ego-motion``, ``--traffic-side``, ``--focal``, ``--horizon`` and ``--camera-height``."""
+    """Add ``--ego-motion``, ``--traffic-side``, ``--focal``, ``--horizon``, ``--camera-height`` and
+    ``--capture-fps``."""
     group = parser.add_argument_group("event classifier (--events kinematic or a .ckpt)")
     group.add_argument("--ego-motion", default=None, metavar="SOURCE",
                        help="the AV's own motion: 'frames' (ground-plane motion tracked in the video), 'tracks' "
@@ -34,6 +35,10 @@ def add_event_options(parser: argparse.ArgumentParser) -> None:
                        help="horizon row as a fraction of the image height, 0..1 (default 0.5: a level camera)")
     group.add_argument("--camera-height", type=float, default=None, metavar="METRES",
                        help="camera height above the road in metres (default 1.5)")
+    group.add_argument("--capture-fps", type=float, default=None, metavar="HZ",
+                       help="--events kinematic: the rate the frames were captured at when the container says "
+                            "otherwise (e.g. 2 for nuScenes keyframes written at 20 fps); speeds, turns and the "
+                            "ego motion use it (default: the video's frame rate)")
 
 
 def event_options_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -44,7 +49,7 @@ def event_options_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """
     given = {key: getattr(args, attr, None) for key, attr in (
         ("ego", "ego_motion"), ("traffic_side", "traffic_side"), ("focal", "focal"), ("horizon", "horizon"),
-        ("camera_height", "camera_height"))}
+        ("camera_height", "camera_height"), ("capture_fps", "capture_fps"))}
     given = {k: v for k, v in given.items() if v is not None}
     if not given:
         return {}
@@ -58,9 +63,11 @@ def event_options_from_args(args: argparse.Namespace) -> dict[str, Any]:
         raise ValueError(f"--ego-motion {ego}: not one of {EGO_CHOICES} (no such file)")
     if "horizon" in given and not 0 < given["horizon"] < 1:
         raise ValueError(f"--horizon is a fraction of the image height between 0 and 1, got {given['horizon']}")
-    for key in ("focal", "camera_height"):
+    for key in ("focal", "camera_height", "capture_fps"):
         if key in given and given[key] <= 0:
             raise ValueError(f"--{key.replace('_', '-')} must be positive, got {given[key]}")
     if events.endswith(".ckpt") and "traffic_side" in given:
         raise ValueError("--traffic-side: a learned classifier brings the conventions it was trained on")
+    if events.endswith(".ckpt") and "capture_fps" in given:
+        raise ValueError("--capture-fps: applies to --events kinematic only")
     return given

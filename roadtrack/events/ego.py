@@ -2,8 +2,11 @@
 
 Where it comes from (``ego=`` of `KinematicEventClassifier`, ``--ego-motion`` of ``roadtrack track``):
 
-* ``frames``: the ground-plane homography between consecutive frames, from corners tracked on the road
-  outside the agents' boxes (`roadtrack.events.observe`). Needs pixels.
+* ``frames``: corners tracked on the road (below the horizon, outside the agents' boxes,
+  `roadtrack.events.observe`) give a rigid ground step (advance and yaw) per frame pair; implausible steps are
+  dropped and the series smoothed (`roadtrack.events.ground_ego`). Needs pixels. When few steps are plausible
+  (too little road texture, or frames captured at a lower rate than the container says), a warning says so
+  and ``report`` / ``run.json`` record it.
 * a CSV file: per-frame ego speed and yaw rate a user has from CAN, an IMU or odometry (`read_ego_csv`).
 * ``tracks``: estimated from the tubes themselves (`ego_from_tracks`): most road users seen in a dash-cam
   clip are parked cars, standing people and road furniture, so the motion that most tracks share is the
@@ -30,6 +33,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -37,8 +41,11 @@ import numpy as np
 
 from roadtrack.core import Tube
 from roadtrack.events.geometry import CameraGeometry, ego_step, rotation_angle
+from roadtrack.events.ground_ego import ego_series, fit_ground_step, fit_horizon
 from roadtrack.events.observe import APPEARANCE_DIM, VideoObservations
 
+MAX_FIT_DEPTH = 40.0
+"""Metres: road corners farther than this are not used for the ego motion (their depth is too uncertain)."""
 EGO_SOURCES = ("auto", "frames", "tracks", "none")
 """Names ``ego=`` accepts besides a CSV path or an `EgoMotion`."""
 CSV_COLUMNS = ("frame", "speed_mps", "yaw_rate_rps")
@@ -242,7 +249,9 @@ def _median_filter(values: np.ndarray, window: int) -> np.ndarray:
 def observe_ego(ego: "str | os.PathLike | EgoMotion", video: Any, tubes: Sequence[Tube], fps: float,
                 geometry_of: Callable[[tuple[float, float]], CameraGeometry],
                 image_size: tuple[float, float] | None = None,
-                heights: Sequence[float | None] | None = None) -> tuple[VideoObservations, CameraGeometry, str]:
+                heights: Sequence[float | None] | None = None,
+                report: dict | None = None, fit_horizon_to_road: bool = False,
+                ) -> tuple[VideoObservations, CameraGeometry, str]:
     """One pass over ``video`` (when given) and the ego motion ``ego`` names (module doc).
 
     Args:
@@ -253,6 +262,9 @@ def observe_ego(ego: "str | os.PathLike | EgoMotion", video: Any, tubes: Sequenc
         geometry_of: builds the camera from the image size (width, height).
         image_size: used when there are no frames (default: the video's, else the boxes' extent).
         heights: per tube, the agent's typical height (metres) or None, for depths (`ego_from_tracks`).
+        report: filled with what the frames gave (`ego_from_flow`), when the ego motion comes from them.
+        fit_horizon_to_road: with ego motion from the frames, refit the horizon row to the road's motion
+            (`fit_horizon`; pass True when the user gave no horizon); the returned camera carries it.
 
     Returns:
         (observations with ``size`` set, the camera, the source used: ``frames``, ``csv``, ``tracks`` or ``none``).
@@ -277,19 +289,26 @@ def observe_ego(ego: "str | os.PathLike | EgoMotion", video: Any, tubes: Sequenc
     if source == "frames" and video is None:
         raise ValueError("ego motion 'frames' needs the video's frames; use 'tracks', 'none' or a CSV")
     given = read_ego_csv(csv_path) if csv_path is not None else ego if isinstance(ego, EgoMotion) else None
-    obs = observe_video(video, tubes, 0.5, motion=source == "frames") if video is not None else None
+    known_size = image_size or getattr(video, "size", None)
+    # Road corners are looked for where the rigid fit uses them: below the row of MAX_FIT_DEPTH metres.
+    mask_row = 0.5
+    if known_size is not None:
+        cam = geometry_of(known_size)
+        mask_row = min((cam.horizon + cam.focal * cam.height / MAX_FIT_DEPTH) / known_size[1], 0.9)
+    frames = source == "frames"
+    obs = observe_video(video, tubes, mask_row, motion=frames, keep_flow=frames) if video is not None else None
     size = (obs.size if obs is not None else None) or image_size or getattr(video, "size", None) \
         or size_from_boxes(tubes)
     geometry = geometry_of(size)
     appearance = obs.appearance if obs is not None else blank_appearance(tubes)
-    if source == "frames" and obs is not None and obs.size is not None:
-        # The frame-to-frame homographies, read as the ego's advance and turn under this camera and
-        # median-filtered over a second: a rigid, smooth motion (a raw homography fitted to a few road
-        # corners also shears and jumps).
-        given = ego_from_observations(obs, geometry, fps)
-        window = max(3, int(round(fps)) | 1)
-        given = EgoMotion(given.frames, _median_filter(given.speed, window), _median_filter(given.yaw_rate, window),
-                          "frames")
+    if frames and obs is not None and obs.flow is not None:
+        if fit_horizon_to_road:
+            before = geometry.horizon
+            geometry = fit_horizon(obs.flow, geometry)
+            if report is not None:
+                report["horizon_row"] = {"from_boxes_or_default": round(before, 1),
+                                         "fitted": round(geometry.horizon, 1)}
+        given = ego_from_flow(obs, geometry, fps, report)
         first, last = int(given.frames[0]), int(given.frames[-1])
         out = ego_observations(given, geometry, fps, first, last, appearance)
         return dataclasses.replace(out, size=tuple(size)), geometry, source
@@ -302,6 +321,38 @@ def observe_ego(ego: "str | os.PathLike | EgoMotion", video: Any, tubes: Sequenc
             EgoMotion(np.array([first]), np.zeros(1), np.zeros(1), "none")
     out = ego_observations(given, geometry, fps, first, last, appearance)
     return dataclasses.replace(out, size=tuple(size)), geometry, source
+
+
+def ego_from_flow(obs: VideoObservations, geometry: CameraGeometry, fps: float,
+                  report: dict | None = None) -> EgoMotion:
+    """Speed and yaw rate from the road corners ``obs.flow``: a rigid ground step per frame pair
+    (`fit_ground_step`; from the descriptor matches ``obs.matches`` where the tracked corners give none),
+    implausible ones dropped and the rest smoothed (`ego_series`).
+
+    ``report`` (when given) gets `ego_series`'s report plus ``repeated_frames``; its ``warning`` (a frame rate
+    that cannot be the capture rate, or too few usable frame pairs) is also raised as a `UserWarning`.
+    """
+    steps = []
+    for i, tracked in enumerate(obs.flow or []):
+        step = fit_ground_step(tracked[:, :2], tracked[:, 2:], geometry, MAX_FIT_DEPTH)
+        if step is None and obs.matches is not None:  # moved too far to track: descriptor matches, mostly wrong
+            matched = obs.matches[i]
+            step = fit_ground_step(matched[:, :2], matched[:, 2:], geometry, MAX_FIT_DEPTH, min_inliers=12,
+                                   min_fraction=0.05)
+        steps.append(step)
+    speed, yaw_rate, info = ego_series(steps, fps)
+    repeated = int(np.sum(obs.repeated)) if obs.repeated is not None else 0
+    info["repeated_frames"] = repeated
+    if 0.25 * len(steps) < repeated < 0.9 * len(steps):  # all repeated: a still picture, not a padded video
+        info["warning"] = (f"{repeated} of {len(steps)} frames repeat the previous one: the container's frame "
+                           f"rate ({fps:g} fps) is not the capture rate, so per-frame ego speeds are unreliable")
+    if "warning" in info:
+        warnings.warn(info["warning"], stacklevel=3)
+    if report is not None:
+        report.update(info)
+    frames = obs.first_frame + np.arange(len(steps) + 1)
+    pad = lambda x: np.r_[x, x[-1:]] if len(x) else np.zeros(1)  # noqa: E731  (the last frame has no step)
+    return EgoMotion(frames, pad(speed), pad(yaw_rate), "frames")
 
 
 def blank_appearance(tubes: Sequence[Tube]) -> list[np.ndarray]:

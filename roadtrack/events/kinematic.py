@@ -6,12 +6,12 @@ Method (every threshold is a constructor argument):
    horizon at row ``horizon`` x H, focal length ``focal`` pixels, each defaulting from the image size
    (`CameraGeometry.from_image`), the horizon from the road users' boxes when there are enough of them. A box's ground-contact point (bottom centre) at pixel (u, v) lies at depth
    Z = f h / (v - v0) and lateral offset X = (u - W/2) Z / f, in metres, from the camera.
-2. **Ego motion** (`roadtrack.events.ego`, ``ego``): from the frames (ground-plane homography of tracked road
-   corners), a CSV of per-frame speed and yaw rate, or the motion most tracks share; ``auto`` picks the CSV,
-   else the frames, else the tracks. ``ego_source`` then says which was used. The contact point of frame
-   t - k is carried to frame t + k as if static; the agent's own velocity is the difference, in metres
-   (lateral, from the contact points) and, for the depth direction, from the box-size change left after
-   removing the ego-induced growth: v_z = -Z d(log size)/dt.
+2. **Ego motion** (`roadtrack.events.ego`, ``ego``): from the frames (a rigid advance and yaw per frame pair
+   fitted to road corners, `roadtrack.events.ground_ego`), a CSV of per-frame speed and yaw rate, or the motion
+   most tracks share; ``auto`` picks the CSV, else the frames, else the tracks. ``ego_source`` then says which
+   was used. The contact point of frame t - k is carried to frame t + k as if static; the agent's own velocity
+   is the difference, in metres (lateral, from the contact points) and, for the depth direction, from the
+   box-size change left after removing the ego-induced growth: v_z = -Z d(log size)/dt.
 3. **Actions.** Soft scores (logistic in the quantity minus its threshold):
    ``Stop`` when the own speed is below ``stop_speed`` m/s (``stop_speed_ped`` for pedestrians); otherwise, by the direction of the own velocity
    relative to the AV's heading, ``MovAway`` / ``MovTow`` (along it) or ``XingFmLft`` / ``XingFmRht`` (across
@@ -56,6 +56,26 @@ def _sig(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -50, 50)))
 
 
+def sustained(score: np.ndarray, window: int) -> np.ndarray:
+    """(T,) score kept only where it holds for ``window`` frames in a row: a running minimum, then a running
+    maximum over the same window (a morphological opening). A blip shorter than the window vanishes; a
+    stretch at least that long keeps its values. A tube shorter than the window gets its smallest score.
+
+    Example:
+        >>> sustained(np.array([0, 1, 0, 1, 1, 1, 0.0]), 3).tolist()
+        [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0]
+    """
+    n = len(score)
+    if window <= 1 or n == 0:
+        return score
+    if n < window:
+        return np.full(n, score.min())
+    view = np.lib.stride_tricks.sliding_window_view
+    low = view(score, window).min(1)  # low[i]: min over i .. i + window - 1
+    padded = np.pad(low, window - 1, mode="constant", constant_values=-np.inf)
+    return view(padded, window).max(1)[: n]
+
+
 TRAFFIC_SIDE = {"road": "left", "road_waymo": "right"}
 """Which side of the road traffic drives on, per label set: ROAD is Oxford (UK), ROAD-Waymo is the US."""
 
@@ -80,6 +100,8 @@ class KinematicEventClassifier(EventClassifier):
         traffic_side: ``left`` or ``right``; default by ``labels`` (`default_traffic_side`).
         ego: ego-motion source: ``auto``, ``frames``, ``tracks``, ``none``, a CSV path or an `EgoMotion`.
         fps: frame rate used when the video does not report one.
+        capture_fps: the rate the frames were captured at, when it is not the container's (nuScenes keyframes:
+            2 Hz written into a 20 fps file); overrides the video's frame rate for all motion.
         lane_width: metres.
         stop_speed: own speed (m/s) below which a vehicle or cyclist counts as stopped (walking pace).
         stop_speed_ped: the same for pedestrians (half a slow walk).
@@ -91,6 +113,10 @@ class KinematicEventClassifier(EventClassifier):
         turn_rate: heading change (rad/s) that counts as turning.
         turn_min_speed: own speed (m/s) below which the heading is too noisy to call a turn.
         brake_decel: deceleration (m/s^2) that counts as braking.
+        sustain: seconds a turn or braking must last to be labelled (`sustained`).
+        fit_horizon: with ego motion from the frames and no ``horizon``, refit the horizon row to the road's
+            motion (`roadtrack.events.ground_ego.fit_horizon`). Off by default: on the KITTI raw clip of
+            ../shared (camera nearly level, principal row 173) it moved the row to 128.
         half_window: motion is measured over frames t - k .. t + k (default: half a second each way).
         smooth: moving-average window (frames) applied to velocities.
         image_size: (width, height) in pixels, used when ``classify`` gets no frames (default: the video's).
@@ -99,9 +125,11 @@ class KinematicEventClassifier(EventClassifier):
 
     def __init__(self, labels: str | LabelSet = "road", class_names: Mapping[int, str] | None = None,
                  horizon: float | None = None, focal: float | None = None, camera_height: float | None = None,
-                 traffic_side: str | None = None, ego: Any = "auto", fps: float = 12.0, lane_width: float = 3.5,
+                 traffic_side: str | None = None, ego: Any = "auto", fps: float = 12.0,
+                 capture_fps: float | None = None, lane_width: float = 3.5,
                  stop_speed: float = 1.0, stop_speed_ped: float = 0.5, speed_softness: float = 0.4, lateral_ratio: float = 1.0,
-                 depth_error: float = 0.15, turn_rate: float = 0.2, turn_min_speed: float = 3.0, brake_decel: float = 1.5, half_window: int | None = None, smooth: int = 7,
+                 depth_error: float = 0.15, turn_rate: float = 0.2, turn_min_speed: float = 3.0, brake_decel: float = 1.5,
+                 sustain: float = 1.0, fit_horizon: bool = False, half_window: int | None = None, smooth: int = 7,
                  image_size: tuple[int, int] | None = None,
                  tubes: TubeOptions | Mapping[str, Any] = TubeOptions()) -> None:
         self.labels = label_set(labels)
@@ -110,16 +138,20 @@ class KinematicEventClassifier(EventClassifier):
             raise ValueError(f"horizon is a fraction of the image height, 0 < horizon < 1; got {horizon}")
         if (focal is not None and focal <= 0) or (camera_height is not None and camera_height <= 0) or fps <= 0:
             raise ValueError("focal, camera_height and fps must be positive")
+        if capture_fps is not None and capture_fps <= 0:
+            raise ValueError(f"capture_fps must be positive, got {capture_fps}")
         self.traffic_side = traffic_side or default_traffic_side(self.labels)
         if self.traffic_side not in ("left", "right"):
             raise ValueError(f"traffic_side must be 'left' or 'right', got {traffic_side!r}")
         self.horizon, self.focal, self.camera_height, self.fps = horizon, focal, camera_height, fps
-        self.ego, self.ego_source, self.geometry = ego, None, None
+        self.ego, self.ego_source, self.geometry, self.ego_report = ego, None, None, {}
+        self.capture_fps, self.used_fps = capture_fps, None
         self.lane_width = lane_width
         self.stop_speed_ped = stop_speed_ped
         self.stop_speed, self.speed_softness, self.lateral_ratio = stop_speed, speed_softness, lateral_ratio
         self.turn_min_speed, self.depth_error = turn_min_speed, depth_error
         self.turn_rate, self.brake_decel, self.half_window, self.smooth = turn_rate, brake_decel, half_window, smooth
+        self.sustain, self.fit_horizon = sustain, fit_horizon
         self.image_size = None if image_size is None else (int(image_size[0]), int(image_size[1]))
         self.tube_options = tubes if isinstance(tubes, TubeOptions) else TubeOptions(**tubes)
 
@@ -137,8 +169,11 @@ class KinematicEventClassifier(EventClassifier):
         g = self.geometry
         camera = None if g is None else {"focal_px": round(g.focal, 1), "horizon_row": round(g.horizon, 1),
                                          "camera_height_m": g.height, "image_size": list(g.size)}
-        return {"classifier": "kinematic", "ego_motion": self.ego_source, "ego_motion_option": str(self.ego),
-                "traffic_side": self.traffic_side, "camera": camera}
+        info = {"classifier": "kinematic", "ego_motion": self.ego_source, "ego_motion_option": str(self.ego),
+                "traffic_side": self.traffic_side, "camera": camera, "fps": self.used_fps}
+        if self.ego_report:
+            info["ego_from_frames"] = dict(self.ego_report)
+        return info
 
     def classify(self, tubes: Sequence[Tube], video: Any = None) -> list[Tube]:
         """Clean the tubes (`finalize_tubes`) and fill ``labels`` for every label type.
@@ -154,11 +189,13 @@ class KinematicEventClassifier(EventClassifier):
             ``triplet`` score arrays in [0, 1].
         """
         clean = finalize_tubes(tubes, self.tube_options)
-        fps = float(getattr(video, "fps", None) or self.fps)
+        fps = float(self.capture_fps or getattr(video, "fps", None) or self.fps)
+        self.used_fps, self.ego_report = fps, {}
         names = [agent_name(t, self.class_map, self.labels) for t in clean]
         heights = [AGENT_HEIGHT.get(n) for n in names]
         obs, geometry, self.ego_source = observe_ego(
-            self.ego, video, clean, fps, lambda size: self.geometry_of(size, clean, heights), self.image_size, heights)
+            self.ego, video, clean, fps, lambda size: self.geometry_of(size, clean, heights), self.image_size, heights,
+            self.ego_report, fit_horizon_to_road=self.fit_horizon and self.horizon is None)
         self.geometry = geometry
         out = []
         for tube, appearance, name in zip(clean, obs.appearance, names):
@@ -216,11 +253,19 @@ class KinematicEventClassifier(EventClassifier):
             fast = moving * _sig((speed - self.turn_min_speed) / soft)
             left = fast * _sig((-rate - self.turn_rate) / (self.turn_rate / 3))
             right = fast * _sig((rate - self.turn_rate) / (self.turn_rate / 3))
+            # Turns and braking last seconds; a heading or speed blip of a few frames is depth noise, a box cut by
+            # the image edge or a tracker switch, so both must hold for ``sustain`` seconds.
+            hold = max(1, int(round(self.sustain * fps)))
+            # A box cut by the image's side edge moves its centre as the car enters or leaves: no heading there.
+            width = geometry.size[0]
+            cut = (tube.xyxy[:, 0] <= 2) | (tube.xyxy[:, 2] >= width - 2)
+            near_cut = np.lib.stride_tricks.sliding_window_view(np.pad(cut, half), 2 * half + 1).any(1)
+            left, right = sustained(left * ~near_cut, hold), sustained(right * ~near_cut, hold)
             put("TurLft", left)
             put("TurRht", right)
             turning = np.maximum(left, right)
             accel = moving_average(np.gradient(speed) * fps if n > 1 else np.zeros(n), self.smooth)
-            put("Brake", moving * _sig((-accel - self.brake_decel) / 0.5))
+            put("Brake", sustained(moving * _sig((-accel - self.brake_decel) / 0.5), hold))
         else:
             put("Mov", 0.5 * moving)  # the generic label ranks below the directional ones
         self._locations(loc, k.position[:, 0], vehicle, moving, lateral, vz, turning)

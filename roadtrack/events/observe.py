@@ -15,7 +15,9 @@ import cv2
 import numpy as np
 
 from roadtrack.core import Tube
+from roadtrack.events.ground_ego import match_road_corners, road_mask, track_road_corners
 
+WORK_WIDTH = 320.0  # pixels: ego motion is estimated on frames shrunk to this width (faster, as good)
 CELLS = 3  # the box is described on a CELLS x CELLS grid
 BANDS = ("red", "amber", "green", "white")
 APPEARANCE_DIM = CELLS * CELLS * (3 + len(BANDS))
@@ -33,12 +35,20 @@ class VideoObservations:
             ``first_frame`` (identity when the video gave no estimate).
         size: (width, height) of the frames, pixels; None when no frames were seen.
         appearance: one (T, APPEARANCE_DIM) float32 array per tube (zeros where no pixels were seen).
+        flow: per frame pair (``to_first`` row i to i + 1), the road corners tracked between them, (N, 4)
+            ``[u0, v0, u1, v1]`` pixels of the full frame; None unless asked for (`observe_video`).
+        repeated: per frame pair, True where the later frame repeats the earlier one; None unless ``flow`` is set.
+        matches: per frame pair, road corners matched by descriptor (`match_road_corners`: large motions, where
+            tracking fails), (N, 4) like ``flow``; None unless ``flow`` is set.
     """
 
     first_frame: int
     to_first: np.ndarray
     size: tuple[int, int] | None
     appearance: list[np.ndarray]
+    flow: list[np.ndarray] | None = None
+    repeated: np.ndarray | None = None
+    matches: list[np.ndarray] | None = None
 
     def homography(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         """(N, 3, 3) homographies carrying ground pixels of frames ``src`` (N,) to frames ``dst`` (N,)."""
@@ -62,7 +72,7 @@ def size_from_boxes(tubes: Sequence[Tube]) -> tuple[float, float]:
 
 
 def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_points: int = 200,
-                  motion: bool = True) -> VideoObservations:
+                  motion: bool = True, keep_flow: bool = False) -> VideoObservations:
     """Scan a video once for ground-plane motion and box appearance.
 
     Args:
@@ -72,6 +82,9 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
             do not move with the ground plane).
         max_points: corners tracked per frame pair.
         motion: estimate the ego-motion (False: appearance only, identity homographies).
+        keep_flow: also keep the tracked road corners and repeated frames (``flow``, ``repeated``) for a
+            rigid ground fit (`roadtrack.events.ground_ego`); the homographies are then not fitted.
+            Costs a descriptor match per frame pair at full resolution, on the road below ``horizon``.
 
     Returns:
         `VideoObservations`; without a video, `blind_observations`.
@@ -87,6 +100,9 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
             boxes_by_frame.setdefault(frame, []).append((ti, row, tube.xyxy[row]))
     appearance = [np.zeros((len(t), APPEARANCE_DIM), np.float32) for t in tubes]
     steps: list[np.ndarray] = []
+    flow: list[np.ndarray] = []
+    matches: list[np.ndarray] = []
+    repeated: list[bool] = []
     first, size, prev, prev_boxes = None, None, None, np.zeros((0, 4))
     for frame in source:
         if frame.image is None:
@@ -101,10 +117,19 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
             for (ti, row, _), d in zip(entries, desc):
                 appearance[ti][row] = d
         # Ego-motion at <= 320 pixels wide: a few times faster, and the homography is as good at that scale.
-        shrink = min(1.0, 320.0 / image.shape[1])
+        shrink = min(1.0, WORK_WIDTH / image.shape[1])
         grey = cv2.cvtColor(cv2.resize(image, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
                             if shrink < 1 else image, cv2.COLOR_BGR2GRAY)
         if prev is not None and not motion:
+            steps.append(np.eye(3))
+        elif prev is not None and keep_flow:
+            both = np.concatenate([prev_boxes, boxes])
+            flow.append(track_road_corners(prev, grey, road_mask(prev.shape, both * shrink, horizon), max_points)
+                        / shrink)
+            full = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+            matches.append(match_road_corners(prev_full, full, road_mask(full.shape, both, horizon)))
+            # a container that repeats frames to reach its nominal rate: no pixel changes at all
+            repeated.append(bool(np.abs(prev.astype(np.int16) - grey).mean() < 0.5))
             steps.append(np.eye(3))
         elif prev is not None:
             small = _ground_motion(prev, grey, np.concatenate([prev_boxes, boxes]) * shrink, horizon, max_points,
@@ -113,12 +138,15 @@ def observe_video(video: Any, tubes: Sequence[Tube], horizon: float = 0.4, max_p
             steps.append(np.linalg.inv(scale) @ small @ scale if small is not None else
                          (steps[-1] if steps else np.eye(3)))
         prev, prev_boxes = grey, boxes
+        prev_full = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if keep_flow else None
     if first is None:
         return blind_observations(tubes)
     to_first = np.empty((len(steps) + 1, 3, 3))
     to_first[0] = np.eye(3)
     for i, step in enumerate(steps):  # to_first[i + 1] = to_first[i] @ inv(step)
         to_first[i + 1] = to_first[i] @ np.linalg.inv(step)
+    if keep_flow and motion:
+        return VideoObservations(first, to_first, size, appearance, flow, np.array(repeated, bool), matches)
     return VideoObservations(first, to_first, size, appearance)
 
 
@@ -128,12 +156,7 @@ def _ground_motion(prev: np.ndarray, cur: np.ndarray, boxes: np.ndarray, horizon
 
     Returns ``fallback`` when too few corners are tracked (the previous step is then reused: ego-motion is smooth).
     """
-    h, w = prev.shape
-    mask = np.zeros((h, w), np.uint8)
-    mask[int(horizon * h) + 2:] = 255
-    pad = np.c_[-(boxes[:, 2:] - boxes[:, :2]) * 0.15, (boxes[:, 2:] - boxes[:, :2]) * 0.15]
-    for x1, y1, x2, y2 in np.round(boxes + pad).astype(int).tolist():
-        mask[max(y1, 0):max(y2, 0), max(x1, 0):max(x2, 0)] = 0
+    mask = road_mask(prev.shape, boxes, horizon)
     points = cv2.goodFeaturesToTrack(prev, max_points, 0.01, 6, mask=mask, blockSize=5)
     if points is None or len(points) < 12:
         return fallback
