@@ -34,7 +34,8 @@ def tiny(tmp_path_factory):
 def test_trained_model_beats_the_kinematic_baseline(tiny):
     root, ann, trained = tiny
     scores = {}
-    for name, clf in (("kinematic", KinematicEventClassifier(focal=CAMERA.focal / CAMERA.width)),
+    for name, clf in (("kinematic", KinematicEventClassifier(
+        focal=CAMERA.focal, horizon=CAMERA.horizon, camera_height=CAMERA.mount, traffic_side="left")),
                       ("temporal", TemporalEventClassifier(trained.best, device="cpu"))):
         run = evaluate_events(clf, ann, root / "videos", "test", root / name)
         scores[name] = {t: run.tubes.get("video", t, 0.2).mAP for t in ("action", "triplet")}
