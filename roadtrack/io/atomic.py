@@ -31,9 +31,18 @@ def temporary_path(target: str | os.PathLike, extension: str = "") -> Path:
     return target.with_name(f"{target.name}.{os.getpid()}-{secrets.token_hex(4)}{PARTIAL_SUFFIX}{extension}")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs; a killed process not yet reaped by its parent (a zombie) counts as dead,
+    and one we cannot ask about counts as alive (its files are kept)."""
     if pid == os.getpid():
         return True
+    if Path("/proc/self/stat").exists():  # Linux: the state tells a zombie from a running process
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        except FileNotFoundError:
+            return False
+        except (OSError, IndexError):
+            pass  # cannot read it: ask the kernel
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -61,7 +70,7 @@ def remove_stale_temporaries(directory: str | os.PathLike) -> list[Path]:
     removed = []
     for path in directory.iterdir():
         match = _TEMP_NAME.match(path.name)
-        if match and path.is_file() and not _pid_alive(int(match["pid"])):
+        if match and path.is_file() and not pid_alive(int(match["pid"])):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 removed.append(path)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-from roadtrack.io.atomic import _pid_alive, atomic_write
+from roadtrack.io.atomic import atomic_write, pid_alive
 from roadtrack.io.frames import Frame, FrameSource
 from roadtrack.runner.manifest import Record, fingerprint
 from roadtrack.runner.sources import Source, open_frames
@@ -160,19 +160,10 @@ def remove_stale_folders(out_dir: str | os.PathLike) -> list[Path]:
         return removed
     for path in out.iterdir():
         pid = _temporary_pid(path.name)
-        if pid is not None and path.is_dir() and not _running(pid):
+        if pid is not None and path.is_dir() and not pid_alive(pid):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
-
-
-def _running(pid: int) -> bool:
-    """A live process; a killed worker not yet reaped by its new parent (a zombie) counts as dead."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return _pid_alive(pid)  # no /proc (macOS): ask the kernel
-    return state not in ("Z", "X")
 
 
 def one_line(exc: BaseException) -> str:
